@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Thrown when a function starts with missing or malformed configuration; names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as Asia/Shanghai' },
+);
+const days = z.coerce.number().int().min(1).max(3650);
+
+/** Environment of the rules function (Kinesis → incidents). */
+export const RulesConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+  /** Night hours and SMS times are read in this zone. */
+  TIME_ZONE: timeZone.default('Asia/Shanghai'),
+  INCIDENT_RETENTION_DAYS: days.default(180),
+  QUARANTINE_RETENTION_DAYS: days.default(30),
+});
+export type RulesConfig = z.infer<typeof RulesConfig>;
+
+/** Environment of the notify function (table stream → SNS). */
+export const NotifyConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+  TOPIC_ARN: z.string().startsWith('arn:'),
+  TIME_ZONE: timeZone.default('Asia/Shanghai'),
+});
+export type NotifyConfig = z.infer<typeof NotifyConfig>;
+
+/** Parses `env` once at start-up; the error lists each variable by name with what is wrong. */
+export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+}
