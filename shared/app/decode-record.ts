@@ -1,0 +1,43 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import type { SanwangEvent } from '../../events/envelope.ts';
+import { formatIssues, parseEvent } from '../../events/validation.ts';
+import { scrubText } from '../domain/personal-data-masking.ts';
+import { maskedRaw, type PoisonRecord } from '../domain/poison-record.ts';
+
+export type DecodedRecord =
+  | { ok: true; event: SanwangEvent; shardId: string; sequenceNumber: string }
+  | { ok: false; poison: PoisonRecord };
+
+/** Lambda's Kinesis eventID is `shardId-000000000000:<sequence number>`. */
+export function shardIdOf(record: KinesisStreamRecord): string {
+  const colon = record.eventID.lastIndexOf(':');
+  return colon > 0 ? record.eventID.slice(0, colon) : 'shard-unknown';
+}
+
+/** base64 → UTF-8 → JSON → envelope v1; anything that fails is poison with a reason naming the field. */
+export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
+  const { kinesis } = record;
+  const shardId = shardIdOf(record);
+  const bytes = Buffer.from(kinesis.data, 'base64');
+  const poison = (reason: string): DecodedRecord => ({
+    ok: false,
+    poison: {
+      shardId,
+      sequenceNumber: kinesis.sequenceNumber,
+      partitionKey: kinesis.partitionKey,
+      arrivedAt: new Date(kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+      reason: scrubText(reason),
+      ...maskedRaw(bytes),
+    },
+  });
+
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return poison(`not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseEvent(json);
+  if (!parsed.ok) return poison(formatIssues(parsed.issues));
+  return { ok: true, event: parsed.event, shardId, sequenceNumber: kinesis.sequenceNumber };
+}

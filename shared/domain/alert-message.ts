@@ -1,0 +1,86 @@
+import type { Incident } from './incident.ts';
+import { localTime } from './local-time.ts';
+import { severityLabel, severityName } from './severity.ts';
+
+/** A Chinese SMS segment holds 70 UCS-2 code units; past that the message is split into billed parts of 67. */
+export const SMS_SEGMENT = 70;
+
+export interface AlertTextOptions {
+  timeZone: string;
+  /** How to acknowledge, e.g. `回1确认`; left out until a reply channel exists for the deployment. */
+  ackHint?: string;
+}
+
+/** UCS-2 length: what the SMS gateway counts (a character outside the BMP costs two). */
+export function smsLength(text: string): number {
+  return text.length;
+}
+
+function truncate(text: string, max: number): string {
+  if (smsLength(text) <= max) return text;
+  // Cut on code points so a surrogate pair is never split.
+  let out = '';
+  for (const ch of text) {
+    if (smsLength(out) + smsLength(ch) > max - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+function placeLabel(incident: Incident): string {
+  const { place } = incident;
+  return place.name ?? place.village ?? place.township ?? place.county;
+}
+
+/**
+ * The SMS a duty officer reads: severity, place, what, how many, when, the deadline and the incident code, in
+ * one segment. It never carries personal data: the code leads to everything else.
+ * @example smsText(incident, { timeZone: 'Asia/Shanghai' }) // 【紧急】米山镇第一小学 区域入侵×37 02:03起 02:13前确认 码K7Q2M
+ */
+export function smsText(incident: Incident, options: AlertTextOptions): string {
+  const first = localTime(new Date(incident.firstSeen), options.timeZone);
+  const deadline = localTime(new Date(incident.ackBy), options.timeZone);
+  const sameDay = first.date === deadline.date;
+  const head = `【${severityLabel[incident.severity]}】`;
+  const what = `${incident.title}${incident.eventCount > 1 ? `×${incident.eventCount}` : ''}`;
+  const raised = incident.alertReason === 'severity-raised' ? '升级 ' : '';
+  const when = `${first.monthDay} ${first.hhmm}起`;
+  const by = `${sameDay ? '' : `${deadline.monthDay} `}${deadline.hhmm}前${incident.deadlineVerb}`;
+  const tail = ` ${what} ${when} ${by} 码${incident.code}${options.ackHint ? ` ${options.ackHint}` : ''}`;
+  const room = SMS_SEGMENT - smsLength(head) - smsLength(raised) - smsLength(tail);
+  return `${head}${raised}${truncate(placeLabel(incident), room)}${tail}`;
+}
+
+/** The JSON alert for push, e-mail and queues: more detail than the SMS, and still no personal data. */
+export function alertPayload(incident: Incident, options: AlertTextOptions) {
+  return {
+    kind: 'sanwang.alert',
+    version: 1,
+    incidentId: incident.id,
+    code: incident.code,
+    reason: incident.alertReason,
+    alertSeq: incident.alertSeq,
+    severity: incident.severity,
+    severityName: severityName[incident.severity],
+    severityLabel: severityLabel[incident.severity],
+    boosts: incident.boosts,
+    title: incident.title,
+    ruleId: incident.ruleId,
+    network: incident.network,
+    place: incident.place,
+    firstSeen: incident.firstSeen,
+    lastSeen: incident.lastSeen,
+    ackBy: incident.ackBy,
+    eventCount: incident.eventCount,
+    sources: incident.sources,
+    recent: incident.timeline.slice(-5),
+    sms: smsText(incident, options),
+  };
+}
+export type AlertPayload = ReturnType<typeof alertPayload>;
+
+/** Every level of the incident's place, county first: a desk's filter on any one of them selects it. */
+export function jurisdictionPath(incident: Incident): string[] {
+  const { county, township, village } = incident.place;
+  return [county, township, village].filter((c): c is string => c !== undefined);
+}

@@ -1,0 +1,73 @@
+import { KEY_PLACE_KINDS, type PlaceKind } from '../../events/common.ts';
+import type { SanwangEvent } from '../../events/envelope.ts';
+import type { AnyAlarmRule } from './alarm-rule.ts';
+import { isNight, localTime, type NightHours, DEFAULT_NIGHT } from './local-time.ts';
+import { raiseSeverity, type Severity } from './severity.ts';
+
+export type Boost = 'key-place' | 'night';
+
+/** A rule's three-state answer for one event (as cdk-nag's rules answer for one resource). */
+export type RuleOutcome =
+  | { status: 'not-applicable' }
+  | { status: 'no-match'; ruleId: string; reason: string }
+  | {
+      status: 'match';
+      rule: AnyAlarmRule;
+      title: string;
+      severity: Severity;
+      baseSeverity: Severity;
+      boosts: Boost[];
+      dedupKey: string;
+      windowMs: number;
+      ackMs: number;
+      detail?: string;
+    };
+
+export interface EvaluationContext {
+  timeZone: string;
+  night?: NightHours;
+}
+
+const keyPlaces = new Set<PlaceKind>(KEY_PLACE_KINDS);
+
+/**
+ * Applies one rule to one event. Pure: night is read from the event's own time in the deployment's zone,
+ * never from the clock.
+ */
+export function evaluateRule(rule: AnyAlarmRule, event: SanwangEvent, ctx: EvaluationContext): RuleOutcome {
+  if (!(rule.eventTypes as readonly string[]).includes(event.type)) return { status: 'not-applicable' };
+  // The registry guarantees the event's type is one this rule declares, so its typed functions accept it.
+  const r = rule as unknown as import('./alarm-rule.ts').AlarmRule<typeof event.type>;
+  const e = event as never;
+  const reason = r.ignore?.(e);
+  if (reason) return { status: 'no-match', ruleId: rule.id, reason };
+
+  const baseSeverity = typeof r.severity === 'function' ? r.severity(e) : r.severity;
+  const boosts: Boost[] = [];
+  if (r.boosts.keyPlace && keyPlaces.has(event.place.kind)) boosts.push('key-place');
+  if (r.boosts.night && isNight(localTime(new Date(event.occurredAt), ctx.timeZone).hour, ctx.night ?? DEFAULT_NIGHT)) {
+    boosts.push('night');
+  }
+  const detail = r.detail?.(e);
+  return {
+    status: 'match',
+    rule,
+    title: typeof r.title === 'function' ? r.title(e) : r.title,
+    severity: raiseSeverity(baseSeverity, boosts.length),
+    baseSeverity,
+    boosts,
+    dedupKey: r.dedupKey(e),
+    windowMs: r.groupWindowMinutes * 60_000,
+    ackMs: r.ackMinutes * 60_000,
+    ...(detail ? { detail } : {}),
+  };
+}
+
+/** Every rule's answer for an event, from a type index built by `indexRules`. */
+export function evaluateEvent(
+  byType: ReadonlyMap<string, readonly AnyAlarmRule[]>,
+  event: SanwangEvent,
+  ctx: EvaluationContext,
+): RuleOutcome[] {
+  return (byType.get(event.type) ?? []).map((rule) => evaluateRule(rule, event, ctx));
+}

@@ -1,0 +1,37 @@
+import { maskPersonalData, scrubText } from './personal-data-masking.ts';
+
+/** A stream record that can never become an event: kept for an operator to read, never retried. */
+export interface PoisonRecord {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  arrivedAt: string;
+  /** One line naming the field(s) and what is wrong, masked. */
+  reason: string;
+  /** The record as it came, personal data masked; binary data is kept as base64. */
+  raw: string;
+  rawEncoding: 'utf8' | 'base64';
+  rawBytes: number;
+}
+
+export const MAX_RAW_CHARS = 16_384;
+
+/**
+ * The stored form of a record's bytes: JSON with personal fields masked, or text with ID and phone numbers
+ * scrubbed, or base64 when the bytes are not text.
+ */
+export function maskedRaw(bytes: Uint8Array): Pick<PoisonRecord, 'raw' | 'rawEncoding' | 'rawBytes'> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { raw: Buffer.from(bytes).toString('base64').slice(0, MAX_RAW_CHARS), rawEncoding: 'base64', rawBytes: bytes.length };
+  }
+  let masked: string;
+  try {
+    masked = JSON.stringify(maskPersonalData(JSON.parse(text)));
+  } catch {
+    masked = scrubText(text);
+  }
+  return { raw: masked.slice(0, MAX_RAW_CHARS), rawEncoding: 'utf8', rawBytes: bytes.length };
+}
