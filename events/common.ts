@@ -15,7 +15,15 @@ export const TownshipCode = z.string().regex(/^\d{9}$/, { error: 'must be a 9-di
 export const VillageCode = z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit village/community code' });
 
 /** Key places (重点场所) raise the severity of any alarm there. */
-export const KEY_PLACE_KINDS = ['school', 'station', 'hotel', 'rental', 'entertainment', 'internet_cafe', 'fringe'] as const;
+export const KEY_PLACE_KINDS = [
+  'school',
+  'station',
+  'hotel',
+  'rental',
+  'entertainment',
+  'internet_cafe',
+  'fringe',
+] as const;
 export const PLACE_KINDS = [...KEY_PLACE_KINDS, 'residential', 'commercial', 'public', 'industrial', 'other'] as const;
 export const PlaceKind = z.enum(PLACE_KINDS);
 export type PlaceKind = z.infer<typeof PlaceKind>;
@@ -38,10 +46,18 @@ export const Place = z
     if (place.village && !place.township) {
       ctx.addIssue({ code: 'custom', path: ['township'], message: 'is required when a village code is given' });
     } else if (place.village && place.township && !place.village.startsWith(place.township)) {
-      ctx.addIssue({ code: 'custom', path: ['village'], message: `must start with the township code ${place.township}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['village'],
+        message: `must start with the township code ${place.township}`,
+      });
     }
     if ((place.lat === undefined) !== (place.lon === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [place.lat === undefined ? 'lat' : 'lon'], message: 'lat and lon go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [place.lat === undefined ? 'lat' : 'lon'],
+        message: 'lat and lon go together',
+      });
     }
   });
 export type Place = z.infer<typeof Place>;

@@ -48,5 +48,9 @@ export type SanwangEvent = {
 export type EventOf<T extends EventType> = Extract<SanwangEvent, { type: T }>;
 /** What an integration may send: defaults (e.g. alarm state) may be left out. */
 export type SanwangEventInput = {
-  [T in EventType]: Omit<z.input<z.ZodObject<typeof base>>, never> & { network: Network; type: T; payload: z.input<Payloads[T]> };
+  [T in EventType]: Omit<z.input<z.ZodObject<typeof base>>, never> & {
+    network: Network;
+    type: T;
+    payload: z.input<Payloads[T]>;
+  };
 }[EventType];

@@ -5,7 +5,7 @@ import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { DynamoQuarantineStore } from '../../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor } from '../../shared/app/rules-processor.ts';
-import { readConfig, RulesConfig } from '../../shared/config.ts';
+import { RulesConfig, readConfig } from '../../shared/config.ts';
 import { ALARM_RULES } from '../../shared/domain/rule-registry.ts';
 
 const config = readConfig(RulesConfig, process.env);
@@ -14,7 +14,11 @@ const client = createDocumentClient();
 
 const processBatch = createRulesProcessor({
   incidents: new DynamoIncidentStore({ client, tableName: config.TABLE_NAME }),
-  quarantine: new DynamoQuarantineStore({ client, tableName: config.TABLE_NAME, retentionDays: config.QUARANTINE_RETENTION_DAYS }),
+  quarantine: new DynamoQuarantineStore({
+    client,
+    tableName: config.TABLE_NAME,
+    retentionDays: config.QUARANTINE_RETENTION_DAYS,
+  }),
   rules: ALARM_RULES,
   timeZone: config.TIME_ZONE,
   incidentRetentionDays: config.INCIDENT_RETENTION_DAYS,

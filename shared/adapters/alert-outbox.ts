@@ -87,17 +87,19 @@ export class DynamoAlertOutbox implements AlertOutbox {
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: key,
-          UpdateExpression: 'SET alertSentSeq = :seq',
-          ConditionExpression: 'attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq',
-          ExpressionAttributeValues: { ':seq': alert.alertSeq },
-        }),
-      ).catch((e: unknown) => {
-        if (!isConditionalCheckFailed(e)) throw e;
-      });
+      await this.#client
+        .send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: key,
+            UpdateExpression: 'SET alertSentSeq = :seq',
+            ConditionExpression: 'attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq',
+            ExpressionAttributeValues: { ':seq': alert.alertSeq },
+          }),
+        )
+        .catch((e: unknown) => {
+          if (!isConditionalCheckFailed(e)) throw e;
+        });
     }
   }
 }

@@ -50,7 +50,9 @@ export class SnsAlertPublisher implements AlertPublisher {
         },
       }));
       try {
-        const out = await this.#client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries }));
+        const out = await this.#client.send(
+          new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries }),
+        );
         const failed = new Map((out.Failed ?? []).map((f) => [f.Id, `${f.Code ?? 'Error'}: ${f.Message ?? ''}`]));
         const ok = new Map((out.Successful ?? []).map((s) => [s.Id, s.MessageId ?? '']));
         chunk.forEach((alert, n) => {

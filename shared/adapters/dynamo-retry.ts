@@ -22,7 +22,8 @@ export async function withUnprocessedRetries<I, R>(
   const results: R[] = [];
   let pending = items;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt === attempts) throw new UnprocessedItemsError(`${pending.length} item(s) still unprocessed after ${attempts} attempts`);
+    if (attempt === attempts)
+      throw new UnprocessedItemsError(`${pending.length} item(s) still unprocessed after ${attempts} attempts`);
     if (attempt > 0) await delay(baseDelayMs * 2 ** (attempt - 1));
     const out = await call(pending);
     results.push(...out.results);

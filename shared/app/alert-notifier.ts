@@ -2,7 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { AlertOutbox } from '../adapters/alert-outbox.ts';
 import type { AlertPublisher, OutgoingAlert } from '../adapters/alert-publisher.ts';
-import { alertPayload, jurisdictionPath, smsText } from '../domain/alert-message.ts';
+import { alertPayload, jurisdictionPath } from '../domain/alert-message.ts';
 import type { Incident } from '../domain/incident.ts';
 import { compareSequence } from '../domain/incident-key.ts';
 import type { Log } from './rules-processor.ts';
@@ -55,7 +55,9 @@ function dueAlert(record: DynamoDBRecord): { incidentId: string; alertSeq: numbe
  * write, so a redelivered record or a second notifier does not alert twice), publish it, record it as sent.
  */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
-  return async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse & { summary: NotifySummary }> {
+  return async function notify(
+    event: DynamoDBStreamEvent,
+  ): Promise<DynamoDBBatchResponse & { summary: NotifySummary }> {
     // One incident may appear several times in a batch; the newest record speaks for it.
     const due = new Map<string, { incidentId: string; alertSeq: number; record: DynamoDBRecord }>();
     for (const record of event.Records) {
@@ -85,7 +87,10 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       results.map(async (result, i) => {
         const { incident, record } = claimed[i]!;
         if (!result.ok) {
-          deps.log.warn('alert publish failed; record will be retried', { incidentId: incident.id, error: result.error });
+          deps.log.warn('alert publish failed; record will be retried', {
+            incidentId: incident.id,
+            error: result.error,
+          });
           failedRecords.push(record);
           return;
         }
@@ -113,7 +118,10 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
             messageId: result.messageId,
           });
         } catch (error) {
-          deps.log.warn('alert sent but not recorded; record will be retried', { incidentId: incident.id, error: String(error) });
+          deps.log.warn('alert sent but not recorded; record will be retried', {
+            incidentId: incident.id,
+            error: String(error),
+          });
           failedRecords.push(record);
         }
       }),

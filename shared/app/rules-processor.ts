@@ -49,7 +49,9 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
   const byType = indexRules(deps.rules);
   const maxConflictRetries = deps.maxConflictRetries ?? 3;
 
-  async function processBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse & { summary: BatchSummary }> {
+  async function processBatch(
+    event: KinesisStreamEvent,
+  ): Promise<KinesisStreamBatchResponse & { summary: BatchSummary }> {
     const now = deps.now();
     const poison: PoisonRecord[] = [];
     const sightings: Sighting[] = [];
@@ -68,7 +70,12 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       events++;
       for (const outcome of evaluateEvent(byType, decoded.event, { timeZone: deps.timeZone })) {
         if (outcome.status === 'match') {
-          sightings.push({ event: decoded.event, match: outcome, shardId: decoded.shardId, sequenceNumber: decoded.sequenceNumber });
+          sightings.push({
+            event: decoded.event,
+            match: outcome,
+            shardId: decoded.shardId,
+            sequenceNumber: decoded.sequenceNumber,
+          });
         }
       }
     }
@@ -80,7 +87,7 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
           failedAt.push(...poison.map((p) => p.sequenceNumber));
         })
       : Promise.resolve();
-    const applied = await applyGroups(sightings, failedAt);
+    const applied = await applyGroups(sightings, failedAt, now);
     await quarantined;
 
     const failedFrom = failedAt.sort(compareSequence)[0];
@@ -100,7 +107,7 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
   }
 
   /** Groups are independent (one rule and dedup key each), so they are written concurrently. */
-  async function applyGroups(sightings: Sighting[], failedAt: string[]) {
+  async function applyGroups(sightings: Sighting[], failedAt: string[], now: Date) {
     const groups = new Map<string, Sighting[]>();
     for (const s of sightings) {
       const key = groupKey(s);
@@ -124,11 +131,17 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       [...groups.values()].map(async (group) => {
         let view = stored;
         for (let attempt = 0; ; attempt++) {
-          const plan = planIncidents(group, view, { now: deps.now(), incidentRetentionDays: deps.incidentRetentionDays });
+          const plan = planIncidents(group, view, {
+            now: deps.now(),
+            incidentRetentionDays: deps.incidentRetentionDays,
+          });
           const outcomes = await Promise.all(
             plan.changes.map((change) =>
               deps.incidents.save(change).catch((error: unknown) => {
-                deps.log.warn('incident write failed; batch will be retried', { incidentId: change.after.id, error: String(error) });
+                deps.log.warn('incident write failed; batch will be retried', {
+                  incidentId: change.after.id,
+                  error: String(error),
+                });
                 return 'failed' as const;
               }),
             ),

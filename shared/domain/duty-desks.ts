@@ -13,7 +13,9 @@ export const DutyDesk = z.object({
   /** The least severe level this desk is told about: 2 means levels 1 and 2. */
   minSeverity: z.union(SEVERITIES.map((s) => z.literal(s))).default(4),
   /** Mobile numbers (E.164) subscribed to SMS in AWS; personal data, kept out of logs. */
-  sms: z.array(z.string().regex(/^\+861[3-9]\d{9}$/, { error: 'must be a mainland mobile number in E.164 (+861…)' })).default([]),
+  sms: z
+    .array(z.string().regex(/^\+861[3-9]\d{9}$/, { error: 'must be a mainland mobile number in E.164 (+861…)' }))
+    .default([]),
 });
 export type DutyDesk = z.infer<typeof DutyDesk>;
 

@@ -1,7 +1,7 @@
 import { KEY_PLACE_KINDS, type PlaceKind } from '../../events/common.ts';
 import type { SanwangEvent } from '../../events/envelope.ts';
 import type { AnyAlarmRule } from './alarm-rule.ts';
-import { isNight, localTime, type NightHours, DEFAULT_NIGHT } from './local-time.ts';
+import { DEFAULT_NIGHT, isNight, localTime, type NightHours } from './local-time.ts';
 import { raiseSeverity, type Severity } from './severity.ts';
 
 export type Boost = 'key-place' | 'night';

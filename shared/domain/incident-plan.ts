@@ -186,7 +186,11 @@ function finishChange(change: IncidentChange, ctx: PlanContext): void {
     version: (before?.version ?? -1) + 1,
     expiresAt: lastSeenSeconds + ctx.incidentRetentionDays * 86_400,
     ...(raised
-      ? { alertSeq: (before?.alertSeq ?? 0) + 1, alertReason: before ? 'severity-raised' : 'opened', alertPending: true }
+      ? {
+          alertSeq: (before?.alertSeq ?? 0) + 1,
+          alertReason: before ? 'severity-raised' : 'opened',
+          alertPending: true,
+        }
       : {}),
   };
 }

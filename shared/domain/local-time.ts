@@ -30,7 +30,12 @@ export function localTime(instant: Date, timeZone: string): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(instant)) parts[p.type] = p.value;
   const monthDay = `${parts.month}-${parts.day}`;
-  return { date: `${parts.year}-${monthDay}`, monthDay, hhmm: `${parts.hour}:${parts.minute}`, hour: Number(parts.hour) };
+  return {
+    date: `${parts.year}-${monthDay}`,
+    monthDay,
+    hhmm: `${parts.hour}:${parts.minute}`,
+    hour: Number(parts.hour),
+  };
 }
 
 /** Night hours, when fewer eyes are on the street: [start, end) wrapping midnight. */

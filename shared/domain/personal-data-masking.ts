@@ -8,7 +8,9 @@ export function maskIdNumber(id: string): string {
 /** `13812345678` → `138****5678`. */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/^\+86/, '');
-  return digits.length < 8 ? '*'.repeat(digits.length) : `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
+  return digits.length < 8
+    ? '*'.repeat(digits.length)
+    : `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
 }
 
 /** `张三丰` → `张**`: the surname stays, as on Chinese receipts. */

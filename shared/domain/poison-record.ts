@@ -25,7 +25,11 @@ export function maskedRaw(bytes: Uint8Array): Pick<PoisonRecord, 'raw' | 'rawEnc
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { raw: Buffer.from(bytes).toString('base64').slice(0, MAX_RAW_CHARS), rawEncoding: 'base64', rawBytes: bytes.length };
+    return {
+      raw: Buffer.from(bytes).toString('base64').slice(0, MAX_RAW_CHARS),
+      rawEncoding: 'base64',
+      rawBytes: bytes.length,
+    };
   }
   let masked: string;
   try {

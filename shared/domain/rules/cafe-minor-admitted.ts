@@ -10,5 +10,8 @@ export const cafeMinorAdmitted = defineRule({
   groupWindowMinutes: 60,
   ackMinutes: 30,
   dedupKey: (e) => e.source.id,
-  detail: (e) => [`${e.payload.patron.age}岁`, e.payload.venue.terminal && `机位${e.payload.venue.terminal}`].filter(Boolean).join(' '),
+  detail: (e) =>
+    [`${e.payload.patron.age}岁`, e.payload.venue.terminal && `机位${e.payload.venue.terminal}`]
+      .filter(Boolean)
+      .join(' '),
 });

@@ -10,5 +10,6 @@ export const cafeWantedPersonHit = defineRule({
   groupWindowMinutes: 30,
   ackMinutes: 5,
   dedupKey: (e) => `${e.source.id}/${e.payload.list}`,
-  detail: (e) => [e.payload.list, e.payload.venue.terminal && `机位${e.payload.venue.terminal}`].filter(Boolean).join(' '),
+  detail: (e) =>
+    [e.payload.list, e.payload.venue.terminal && `机位${e.payload.venue.terminal}`].filter(Boolean).join(' '),
 });

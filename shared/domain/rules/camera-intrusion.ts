@@ -11,5 +11,8 @@ export const cameraIntrusion = defineRule({
   ackMinutes: 10,
   dedupKey: deviceKey,
   ignore: ignoreInactive,
-  detail: (e) => [e.payload.region, e.payload.objectCount ? `${e.payload.objectCount}个目标` : undefined].filter(Boolean).join(' ') || undefined,
+  detail: (e) =>
+    [e.payload.region, e.payload.objectCount ? `${e.payload.objectCount}个目标` : undefined]
+      .filter(Boolean)
+      .join(' ') || undefined,
 });

@@ -14,5 +14,6 @@ export const opinionPostFlagged = defineRule({
   ackMinutes: 360,
   deadlineVerb: '回应',
   dedupKey: (e) => `${e.place.county}/${e.payload.topic ?? e.payload.url}`,
-  detail: (e) => [e.payload.platform, e.payload.reach !== undefined && `阅读${e.payload.reach}`].filter(Boolean).join(' '),
+  detail: (e) =>
+    [e.payload.platform, e.payload.reach !== undefined && `阅读${e.payload.reach}`].filter(Boolean).join(' '),
 });

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../../events/envelope.ts';
+import { EXAMPLE_ADULT_ID } from '../../../events/examples.ts';
+import {
+  alertPayload,
+  jurisdictionPath,
+  SMS_SEGMENT,
+  smsLength,
+  smsText,
+} from '../../../shared/domain/alert-message.ts';
+import type { Incident } from '../../../shared/domain/incident.ts';
+import { planIncidents } from '../../../shared/domain/incident-plan.ts';
+import { ALARM_RULES } from '../../../shared/domain/rule-registry.ts';
+import { SEVERITIES } from '../../../shared/domain/severity.ts';
+import { sightings } from './sightings.ts';
+
+const options = { timeZone: 'Asia/Shanghai' };
+const LONGEST_PLACE = '高平市米山镇米东村第一小学北门东侧围墙区域入口处一号通道附近的摄像机点位四十字'.slice(0, 40);
+
+function incidentOf(type: (typeof EVENT_TYPES)[number]): Incident {
+  const [change] = planIncidents(sightings(type, [0]), new Map(), {
+    now: new Date(),
+    incidentRetentionDays: 1,
+  }).changes;
+  return change!.after;
+}
+
+describe('SMS text', () => {
+  it('reads as a duty officer expects', () => {
+    const incident = { ...incidentOf('camera.intrusion'), eventCount: 37 };
+    expect(smsText(incident, options)).toBe(
+      `【特急】米山镇第一小学 区域入侵×37 11-25 02:00起 02:10前确认 码${incident.code}`,
+    );
+  });
+
+  const alarmTypes = EVENT_TYPES.filter((t) => t !== 'patrol.checkin');
+  it.each(alarmTypes)('fits one 70-character segment for %s at the longest place, any severity and count', (type) => {
+    const base = incidentOf(type);
+    for (const severity of SEVERITIES) {
+      for (const alertReason of ['opened', 'severity-raised'] as const) {
+        const incident: Incident = {
+          ...base,
+          severity,
+          alertReason,
+          eventCount: 999_999,
+          ackBy: '2026-11-27T18:00:00.000Z',
+          place: { ...base.place, name: LONGEST_PLACE },
+        };
+        const text = smsText(incident, { ...options, ackHint: '回1确认' });
+        expect(smsLength(text)).toBeLessThanOrEqual(SMS_SEGMENT);
+        expect(text).toContain(`码${incident.code}`);
+        expect(text).toContain(incident.title);
+      }
+    }
+  });
+
+  it('covers every rule title in the segment test', () => {
+    const titled = new Set(EVENT_TYPES.filter((t) => t !== 'patrol.checkin').map((t) => incidentOf(t).ruleId));
+    expect(titled).toEqual(new Set(ALARM_RULES.map((r) => r.id)));
+  });
+
+  it('falls back to the most precise jurisdiction code when a place has no name', () => {
+    const base = incidentOf('patrol.checkpoint_missed');
+    const { name: _name, ...place } = base.place;
+    expect(smsText({ ...base, place }, options)).toContain('140581100201');
+  });
+
+  it('shows the respond-by time for online opinion', () => {
+    expect(smsText(incidentOf('opinion.post_flagged'), options)).toContain('08:00前回应');
+  });
+
+  it('names the date of a deadline on another day', () => {
+    expect(smsText({ ...incidentOf('opinion.post_flagged'), ackBy: '2026-11-25T18:00:00.000Z' }, options)).toContain(
+      '11-26 02:00前回应',
+    );
+  });
+
+  it('marks an alert sent because severity rose', () => {
+    expect(smsText({ ...incidentOf('camera.intrusion'), alertReason: 'severity-raised' }, options)).toMatch(
+      /^【特急】升级 /,
+    );
+  });
+});
+
+describe('alert payload', () => {
+  it('carries detail for push without any personal data', () => {
+    const incident = incidentOf('cafe.wanted_person_hit');
+    const json = JSON.stringify(alertPayload(incident, options));
+    expect(json).not.toContain(EXAMPLE_ADULT_ID);
+    expect(json).not.toContain('陈某某');
+    expect(json).not.toContain('13812345678');
+    expect(JSON.parse(json)).toMatchObject({ code: incident.code, severity: 1, title: '网吧比中在逃', eventCount: 1 });
+  });
+
+  it('lists every jurisdiction level for desk filters, county first', () => {
+    expect(jurisdictionPath(incidentOf('camera.intrusion'))).toEqual(['140581', '140581100', '140581100201']);
+  });
+});
