@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const NETWORKS = ['sky', 'ground', 'internet'] as const;
 export const Network = z.enum(NETWORKS);

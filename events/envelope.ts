@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Evidence, Instant, type Network, Place, Source } from './common.ts';
 import { groundPayloads } from './payloads/ground.ts';
 import { internetPayloads } from './payloads/internet.ts';

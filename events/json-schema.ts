@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventEnvelope } from './envelope.ts';
 
 /** The published JSON Schema (draft 2020-12) of envelope v1, generated from the zod schema. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Field names that hold personal data anywhere in an event, and their kind. Every output path (SMS, push, logs,

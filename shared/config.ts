@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Thrown when a function starts with missing or malformed configuration; names every offending variable. */
 export class ConfigError extends Error {

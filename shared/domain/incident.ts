@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Network, Place } from '../../events/common.ts';
 import { SEVERITIES } from './severity.ts';
 

@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DataStack } from './data-stack.ts';
+import { loadDesks } from './desks.ts';
+import { FunctionsStack } from './functions-stack.ts';
+import { readSettings } from './settings.ts';
+
+/**
+ * Builds the sanwang app: `SanwangData` (stateful) and `SanwangFunctions` (stateless), with cdk-nag unless the
+ * `nag` context is false. `context` adds to what the CDK CLI passes; see infra/settings.ts for the keys.
+ */
+export function buildApp(context: Record<string, unknown> = {}) {
+  const app = new App({ context });
+  const settings = readSettings((key) => app.node.tryGetContext(key));
+  const desks = loadDesks(resolve(settings.desksFile));
+
+  const data = new DataStack(app, 'SanwangData', {
+    description: 'sanwang stateful resources: alarm stream, incident table, alert topic, failure destinations',
+    quarantineRetentionDays: settings.quarantineRetentionDays,
+    desks,
+    shardCount: settings.shardCount,
+  });
+  const functions = new FunctionsStack(app, 'SanwangFunctions', {
+    description: 'sanwang functions: rules (stream -> incidents) and notify (table stream -> SMS), with alarms',
+    data,
+    timeZone: settings.timeZone,
+    incidentRetentionDays: settings.incidentRetentionDays,
+    quarantineRetentionDays: settings.quarantineRetentionDays,
+  });
+
+  if (settings.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, data, functions, settings };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildApp().app.synth();
+}

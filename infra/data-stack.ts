@@ -1,0 +1,137 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { DutyDesk } from '../shared/domain/duty-desks.ts';
+import { tableDesign } from '../shared/table-design.ts';
+import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
+
+export interface DataStackProps extends StackProps {
+  readonly quarantineRetentionDays: number;
+  readonly desks: readonly DutyDesk[];
+  /** Provisioned shards; on-demand when absent. */
+  readonly shardCount?: number;
+}
+
+/** The stateful half: key, alarm stream, incident table, alert and ops topics, failure destinations. */
+export class DataStack extends Stack {
+  readonly key: kms.Key;
+  readonly stream: kinesis.Stream;
+  readonly table: dynamodb.Table;
+  readonly alertTopic: sns.Topic;
+  readonly opsTopic: sns.Topic;
+  /** Where the rules event source mapping writes batches it gives up on (the records themselves). */
+  readonly quarantineBucket: s3.Bucket;
+  /**
+   * Export name of the quarantine bucket ARN. Imported by name (not by an automatic reference) so the wildcard
+   * `<arn>/*` grant has a stable id for its cdk-nag acknowledgement.
+   */
+  readonly quarantineBucketArnExport: string;
+  /** Where the notify event source mapping sends metadata of batches it gives up on. */
+  readonly notifyFailureQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+
+    // One key for the whole data plane: alarms and incidents carry personal data (PIPL Art. 51 asks for encryption).
+    this.key = new kms.Key(this, 'DataKey', {
+      description: 'sanwang: alarm stream, incident table, topics and failure destinations',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarm actions publish to the encrypted ops topic as the CloudWatch service, not as a role.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    // On-demand unless a shard count is given: alarm storms are bursts, and on-demand absorbs them without resharding.
+    this.stream = new kinesis.Stream(this, 'AlarmStream', {
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: this.key,
+      ...(props.shardCount === undefined
+        ? { streamMode: kinesis.StreamMode.ON_DEMAND }
+        : { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: props.shardCount }),
+    });
+    Validations.of(this.stream).acknowledge({
+      id: 'AwsSolutions-KDS3',
+      reason:
+        'A customer-managed key on purpose: alarm records carry personal data, and the key policy and rotation must ' +
+        'be ours (the aws/kinesis key policy cannot be changed).',
+    });
+
+    this.table = new dynamodb.Table(this, 'IncidentTable', {
+      partitionKey: { name: tableDesign.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableDesign.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableDesign.ttlAttribute,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of Object.values(tableDesign.indexes)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', { masterKey: this.key, enforceSSL: true });
+    new DeskSmsSubscriptions(this, 'DeskSms', { topic: this.alertTopic, desks: props.desks });
+
+    this.opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: this.key, enforceSSL: true });
+
+    this.quarantineBucket = new s3.Bucket(this, 'QuarantineBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(props.quarantineRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.quarantineBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only the rules event source mapping writes here and operators read it to replay; object-level auditing ' +
+        "belongs to the account's CloudTrail data events, and a separate access-log bucket would raise S1 itself.",
+    });
+
+    this.notifyFailureQueue = new sqs.Queue(this, 'NotifyFailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.notifyFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the on-failure destination of the notify event source mapping; nothing consumes it ' +
+        'automatically, so a dead-letter queue behind it would never receive anything.',
+    });
+
+    new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn });
+    this.quarantineBucketArnExport = `${this.stackName}-QuarantineBucketArn`;
+    new CfnOutput(this, 'QuarantineBucketArn', {
+      value: this.quarantineBucket.bucketArn,
+      exportName: this.quarantineBucketArnExport,
+    });
+  }
+}

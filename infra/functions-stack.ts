@@ -1,0 +1,170 @@
+import { Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { tableDesign } from '../shared/table-design.ts';
+import type { DataStack } from './data-stack.ts';
+import { HandlerFunction } from './handler-function.ts';
+import { QuarantineDestination } from './quarantine-destination.ts';
+import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
+
+export interface FunctionsStackProps extends StackProps {
+  readonly data: DataStack;
+  readonly timeZone: string;
+  readonly incidentRetentionDays: number;
+  readonly quarantineRetentionDays: number;
+}
+
+/** The stateless half: the rules and notify functions, their event source mappings and alarms. */
+export class FunctionsStack extends Stack {
+  readonly rules: HandlerFunction;
+  readonly notify: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: FunctionsStackProps) {
+    super(scope, id, props);
+    const { data } = props;
+    this.addStackDependency(data, 'imports the quarantine bucket by export name');
+    const alarmAction = new SnsAction(data.opsTopic);
+    // The table key also encrypts the stream, topic, bucket and queue; data-plane calls need no more than this.
+    const keyUse = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+    this.rules = new HandlerFunction(this, 'Rules', {
+      name: 'rules',
+      description: 'Alarm stream -> rules -> incidents',
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      environment: {
+        TABLE_NAME: data.table.tableName,
+        TIME_ZONE: props.timeZone,
+        INCIDENT_RETENTION_DAYS: String(props.incidentRetentionDays),
+        QUARANTINE_RETENTION_DAYS: String(props.quarantineRetentionDays),
+      },
+    });
+    this.rules.fn.addToRolePolicy(
+      tableData(data.table, [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:BatchWriteItem',
+      ]),
+    );
+    data.key.grant(this.rules.fn, ...keyUse);
+    const quarantineBucket = s3.Bucket.fromBucketAttributes(this, 'QuarantineBucket', {
+      bucketArn: Fn.importValue(data.quarantineBucketArnExport),
+      encryptionKey: data.key,
+    });
+    Validations.of(this.rules.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${data.quarantineBucketArnExport}/*]`,
+      reason:
+        'Lambda names each failed-batch object itself (aws/lambda/<mapping>/<shard>/<date>/...), so s3:PutObject ' +
+        'needs every key of the quarantine bucket; the role can neither read nor delete them.',
+    });
+    const alarmSource = new KinesisEventSource(data.stream, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: 500,
+      // Fills batches during alarm storms; costs at most a second on a quiet stream.
+      maxBatchingWindow: Duration.seconds(1),
+      // One batch per shard at a time: the partition key is the device, and its events must stay in order.
+      parallelizationFactor: 1,
+      reportBatchItemFailures: true,
+      // The handler quarantines poison events itself, so what fails here is transient (throttling, KMS, a bug).
+      // Bisecting isolates a bad record without using retries; 5 retries ride out a throttling spike; and an hour
+      // caps how long one stuck batch can hold back every later alarm of its shard. An alarm an hour old is past
+      // SMS dispatch: it goes to S3 for replay instead.
+      bisectBatchOnError: true,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(1),
+      onFailure: new QuarantineDestination(quarantineBucket),
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+    });
+    this.rules.fn.addEventSource(alarmSource);
+
+    this.notify = new HandlerFunction(this, 'Notify', {
+      name: 'notify',
+      description: 'Incident table stream -> SMS alerts to duty desks',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment: {
+        TABLE_NAME: data.table.tableName,
+        TOPIC_ARN: data.alertTopic.topicArn,
+        TIME_ZONE: props.timeZone,
+      },
+    });
+    this.notify.fn.addToRolePolicy(
+      tableData(data.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query']),
+    );
+    this.notify.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [data.alertTopic.topicArn] }),
+    );
+    data.key.grant(this.notify.fn, ...keyUse);
+    const incidentSource = new DynamoEventSource(data.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      // SNS PublishBatch takes 10 entries.
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      // Same bounds as the rules mapping: an SMS more than an hour late has lost its point. The queue gets only the
+      // batch's shard and sequence range; the incidents themselves stay in the table.
+      bisectBatchOnError: true,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(1),
+      onFailure: new SqsDlq(data.notifyFailureQueue),
+      // Only writes that leave an alert due wake the function; the rest of the incident churn is filtered for free.
+      filters: [
+        lambda.FilterCriteria.filter({
+          dynamodb: { NewImage: { alertPending: { BOOL: lambda.FilterRule.isEqual(true) } } },
+        }),
+      ],
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+    });
+    this.notify.fn.addEventSource(incidentSource);
+    acknowledgeStreamGrants(this.notify.role);
+
+    new StreamConsumerAlarms(this, 'RulesAlarms', {
+      fn: this.rules.fn,
+      eventSourceMappingId: alarmSource.eventSourceMappingId,
+      action: alarmAction,
+    });
+    new StreamConsumerAlarms(this, 'NotifyAlarms', {
+      fn: this.notify.fn,
+      eventSourceMappingId: incidentSource.eventSourceMappingId,
+      action: alarmAction,
+      failureQueue: data.notifyFailureQueue,
+    });
+  }
+}
+
+/** Item actions on the table and its named indexes (not `index/*`). */
+function tableData(table: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
+  const indexArns = Object.values(tableDesign.indexes).map((index) => `${table.tableArn}/index/${index.name}`);
+  return new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexArns] });
+}
+
+/** The wildcards that DynamoEventSource and SqsDlq grant and the notify role cannot do without. */
+function acknowledgeStreamGrants(role: iam.IRole): void {
+  Validations.of(role).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, granted by DynamoEventSource for the table stream, has no resource-level ' +
+        'permissions; it lists stream ARNs only.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'Granted by SqsDlq (grantSendMessages) on the data key so Lambda can send failure records to the ' +
+        'encrypted queue; the key is scoped to this one key ARN.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason:
+        'Granted by SqsDlq (grantSendMessages) together with GenerateDataKey* on the one data key; re-encryption ' +
+        'under the same key exposes nothing the role cannot already decrypt.',
+    },
+  );
+}

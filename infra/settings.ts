@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { RulesConfig } from '../shared/config.ts';
+
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+/**
+ * CDK context the app reads (`cdk synth -c key=value`), with its defaults. The function settings reuse the
+ * validators of the rules function's own config, so synth rejects a value the function would reject at start-up.
+ */
+export const Settings = z.object({
+  /** IANA zone for night hours and SMS times. Default `Asia/Shanghai`. */
+  timeZone: RulesConfig.shape.TIME_ZONE,
+  /** Days an incident is kept before TTL deletes it. Default 180. */
+  incidentRetentionDays: RulesConfig.shape.INCIDENT_RETENTION_DAYS,
+  /** Days a quarantined event (table item or S3 object) is kept. Default 30. */
+  quarantineRetentionDays: RulesConfig.shape.QUARANTINE_RETENTION_DAYS,
+  /** Duty desks JSON (see shared/domain/duty-desks.ts), relative to the working directory. */
+  desksFile: z.string().min(1).default('config/desks.json'),
+  /** Absent: on-demand stream. A number: provisioned stream with that many shards (cheaper when traffic is flat). */
+  shardCount: z.coerce.number().int().min(1).max(500).optional(),
+  /** Run the cdk-nag AwsSolutions checks on synth. Default true; `-c nag=false` skips them. */
+  nag: flag.default(true),
+});
+export type Settings = z.infer<typeof Settings>;
+
+/** Reads and validates the app's context; the error names each offending context key. */
+export function readSettings(context: (key: string) => unknown): Settings {
+  const raw = Object.fromEntries(Object.keys(Settings.shape).map((key) => [key, context(key)]));
+  const parsed = Settings.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new Error(`invalid CDK context: ${lines.join('; ')}`);
+}

@@ -1,0 +1,387 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+const tmp = mkdtempSync(join(tmpdir(), 'sanwang-infra-'));
+const desksFile = join(tmp, 'desks.json');
+writeFileSync(
+  desksFile,
+  JSON.stringify([
+    {
+      id: 'gaoping-command',
+      name: '高平市公安局指挥中心',
+      jurisdiction: '140581',
+      minSeverity: 2,
+      sms: ['+8613800138000'],
+    },
+  ]),
+);
+
+/** The app as `cdk synth` builds it (cdk.json's feature flags), with bundling and nag off unless asked for. */
+function testApp(context: Record<string, unknown> = {}) {
+  return buildApp({
+    ...cdkJson.context,
+    'aws:cdk:bundling-stacks': [],
+    nag: false,
+    desksFile,
+    ...context,
+  });
+}
+
+const byDefault = testApp();
+const data = Template.fromStack(byDefault.data);
+const functions = Template.fromStack(byDefault.functions);
+
+describe('SanwangData', () => {
+  it('builds the incident table from tableDesign, encrypted, recoverable and retained', () => {
+    data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: Match.arrayWith(
+          [
+            ['pending-alerts', 'gsi1pk', 'gsi1sk'],
+            ['by-county', 'gsi2pk', 'gsi2sk'],
+          ].map(([IndexName, hash, range]) => ({
+            IndexName,
+            KeySchema: [
+              { AttributeName: hash, KeyType: 'HASH' },
+              { AttributeName: range, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        ),
+      },
+    });
+  });
+
+  it('rotates the one data key', () => {
+    data.resourceCountIs('AWS::KMS::Key', 1);
+    data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts the on-demand alarm stream with the data key', () => {
+    data.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] } },
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+    });
+  });
+
+  it('encrypts both topics and denies publishing without TLS', () => {
+    data.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, 2);
+    data.resourcePropertiesCountIs(
+      'AWS::SNS::TopicPolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      2,
+    );
+  });
+
+  it("subscribes a desk's SMS number with the desk's filter policy", () => {
+    data.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+8613800138000',
+      TopicArn: { Ref: Match.stringLikeRegexp('^AlertTopic') },
+      FilterPolicy: { jurisdiction: ['140581'], severity: [{ numeric: ['<=', 2] }] },
+    });
+  });
+
+  it('lets CloudWatch alarms publish to the encrypted ops topic', () => {
+    data.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Effect: 'Allow' }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps quarantined records in an encrypted, private, TLS-only bucket for the quarantine days', () => {
+    data.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          ],
+        },
+        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      },
+    });
+    data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts the notify failure queue and denies it without TLS', () => {
+    data.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    data.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('outputs the stream, table and both topics', () => {
+    for (const output of ['StreamName', 'TableName', 'AlertTopicArn', 'OpsTopicArn']) data.hasOutput(output, {});
+  });
+});
+
+describe('SanwangFunctions', () => {
+  it('runs both handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
+    functions.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: Match.anyValue() } },
+      2,
+    );
+    functions.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 2);
+    for (const role of Object.values(functions.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('configures the rules function from the context defaults', () => {
+    functions.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          TABLE_NAME: { 'Fn::ImportValue': Match.stringLikeRegexp('IncidentTable') },
+          TIME_ZONE: 'Asia/Shanghai',
+          INCIDENT_RETENTION_DAYS: '180',
+          QUARANTINE_RETENTION_DAYS: '30',
+          POWERTOOLS_SERVICE_NAME: 'sanwang-rules',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+      },
+    });
+    functions.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 256,
+      Timeout: 30,
+      Environment: {
+        Variables: {
+          TABLE_NAME: Match.anyValue(),
+          TOPIC_ARN: { 'Fn::ImportValue': Match.stringLikeRegexp('AlertTopic') },
+          TIME_ZONE: 'Asia/Shanghai',
+          POWERTOOLS_SERVICE_NAME: 'sanwang-notify',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+      },
+    });
+  });
+
+  it('reads the alarm stream in order, bounded, and quarantines failed batches to S3', () => {
+    functions.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('AlarmStream') },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': 'SanwangData-QuarantineBucketArn' } } },
+      MetricsConfig: { Metrics: ['EventCount'] },
+    });
+  });
+
+  it('wakes notify only for table writes that leave an alert pending', () => {
+    const mappings = functions.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('IncidentTable.*StreamArn') } },
+    });
+    expect(Object.keys(mappings)).toHaveLength(1);
+    const [mapping] = Object.values(mappings) as [
+      { Properties: { FilterCriteria: { Filters: { Pattern: string }[] } } },
+    ];
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::ImportValue': expect.stringMatching(/NotifyFailureQueue/) } },
+      },
+    });
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern));
+    expect(patterns).toEqual([{ dynamodb: { NewImage: { alertPending: { BOOL: [true] } } } }]);
+  });
+
+  it('grants table actions on the table and its named indexes only', () => {
+    const statements = Object.values(functions.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement,
+    );
+    const dynamo = statements.filter((s) =>
+      [s.Action].flat().some((a: string) => /^dynamodb:(GetItem|PutItem|UpdateItem|Query|Batch)/.test(a)),
+    );
+    expect(dynamo).toHaveLength(2);
+    for (const statement of dynamo) {
+      expect(JSON.stringify(statement.Resource)).toContain('/index/pending-alerts');
+      expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
+    }
+    expect(statements.some((s) => s.Action === 'sns:Publish')).toBe(true);
+    expect(JSON.stringify(statements)).not.toMatch(/"s3:(Get|Delete)/);
+  });
+
+  it('raises alarms to the ops topic for lag, errors, throttles and given-up records', () => {
+    functions.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    functions.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') }] },
+      11,
+    );
+    functions.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'IteratorAge',
+        Statistic: 'Maximum',
+        Threshold: 300_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+      2,
+    );
+    for (const metric of ['Errors', 'Throttles']) {
+      functions.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 0 }, 2);
+    }
+    functions.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'OnFailureDestinationDeliveredEventCount',
+        Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: Match.anyValue() } }],
+      },
+      2,
+    );
+    functions.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+    });
+  });
+});
+
+describe('context', () => {
+  it('applies the context values to the stream, bucket and rules environment', () => {
+    const custom = testApp({
+      shardCount: '2',
+      quarantineRetentionDays: '7',
+      incidentRetentionDays: 90,
+      timeZone: 'Asia/Urumqi',
+    });
+    const customData = Template.fromStack(custom.data);
+    customData.hasResourceProperties('AWS::Kinesis::Stream', {
+      ShardCount: 2,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+    customData.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
+    });
+    Template.fromStack(custom.functions).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TIME_ZONE: 'Asia/Urumqi',
+          INCIDENT_RETENTION_DAYS: '90',
+          QUARANTINE_RETENTION_DAYS: '7',
+        }),
+      },
+    });
+  });
+
+  it('subscribes nobody from the demo desks, which have no numbers', () => {
+    const demo = testApp({ desksFile: 'config/desks.json' });
+    Template.fromStack(demo.data).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('fails the synth on an invalid desks file, naming the file and the field', () => {
+    const bad = join(tmp, 'bad-desks.json');
+    writeFileSync(bad, JSON.stringify([{ id: 'x', name: 'x', jurisdiction: '1405', sms: [] }]));
+    expect(() => testApp({ desksFile: bad })).toThrow(/desks file .*bad-desks\.json is invalid: \[0\.jurisdiction\]/);
+  });
+
+  it('fails the synth on an invalid time zone, naming the context key', () => {
+    expect(() => testApp({ timeZone: 'Mars/Olympus' })).toThrow(/invalid CDK context: timeZone/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with every finding fixed or acknowledged with a reason', { timeout: 30_000 }, () => {
+    const { app } = testApp({ nag: true });
+    expect(() => app.synth()).not.toThrow();
+
+    const acknowledgements = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
+      );
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) {
+      expect(reason.trim().length, id).toBeGreaterThan(30);
+    }
+  });
+
+  it('fails the synth on an unacknowledged finding', { timeout: 30_000 }, () => {
+    const { app } = testApp({ nag: true });
+    new sns.Topic(new Stack(app, 'Probe'), 'PlainTopic');
+    expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
+  });
+});
+
+describe('bundling', () => {
+  it('bundles each handler with the local esbuild into an ESM file under 300 KB', { timeout: 60_000 }, () => {
+    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile });
+    const assembly = app.synth();
+    const template = assembly.getStackByName('SanwangFunctions').template as {
+      Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>;
+    };
+    const functionsCode = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functionsCode).toHaveLength(2);
+    for (const { Properties } of functionsCode) {
+      const bundle = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+      expect(existsSync(bundle), bundle).toBe(true);
+      expect(readFileSync(bundle, 'utf8')).toContain('createRequire(import.meta.url)');
+      expect(statSync(bundle).size, bundle).toBeLessThan(300 * 1024);
+    }
+  });
+});
