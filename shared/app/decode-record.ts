@@ -16,28 +16,29 @@ export function shardIdOf(record: KinesisStreamRecord): string {
 
 /** base64 → UTF-8 → JSON → envelope v1; anything that fails is poison with a reason naming the field. */
 export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
+  const bytes = Buffer.from(record.kinesis.data, 'base64');
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return poisonOf(record, bytes, `not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseEvent(json);
+  if (!parsed.ok) return poisonOf(record, bytes, formatIssues(parsed.issues));
+  return { ok: true, event: parsed.event, shardId: shardIdOf(record), sequenceNumber: record.kinesis.sequenceNumber };
+}
+
+function poisonOf(record: KinesisStreamRecord, bytes: Buffer, reason: string): DecodedRecord {
   const { kinesis } = record;
-  const shardId = shardIdOf(record);
-  const bytes = Buffer.from(kinesis.data, 'base64');
-  const poison = (reason: string): DecodedRecord => ({
+  return {
     ok: false,
     poison: {
-      shardId,
+      shardId: shardIdOf(record),
       sequenceNumber: kinesis.sequenceNumber,
       partitionKey: kinesis.partitionKey,
       arrivedAt: new Date(kinesis.approximateArrivalTimestamp * 1000).toISOString(),
       reason: scrubText(reason),
       ...maskedRaw(bytes),
     },
-  });
-
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    return poison(`not JSON: ${(error as Error).message}`);
-  }
-  const parsed = parseEvent(json);
-  if (!parsed.ok) return poison(formatIssues(parsed.issues));
-  return { ok: true, event: parsed.event, shardId, sequenceNumber: kinesis.sequenceNumber };
+  };
 }

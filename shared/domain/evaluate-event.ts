@@ -1,7 +1,7 @@
 import { KEY_PLACE_KINDS, type PlaceKind } from '../../events/common.ts';
 import type { SanwangEvent } from '../../events/envelope.ts';
 import type { AnyAlarmRule } from './alarm-rule.ts';
-import { DEFAULT_NIGHT, isNight, localTime, type NightHours } from './local-time.ts';
+import { DEFAULT_NIGHT, isNight, localHour, type NightHours } from './local-time.ts';
 import { raiseSeverity, type Severity } from './severity.ts';
 
 export type Boost = 'key-place' | 'night';
@@ -20,8 +20,12 @@ export type RuleOutcome =
       dedupKey: string;
       windowMs: number;
       ackMs: number;
-      detail?: string;
     };
+
+/** The rule's few words about an event, for the timeline; asked only for events the timeline keeps. */
+export function eventDetail(rule: AnyAlarmRule, event: SanwangEvent): string | undefined {
+  return (rule as unknown as import('./alarm-rule.ts').AlarmRule<typeof event.type>).detail?.(event as never);
+}
 
 export interface EvaluationContext {
   timeZone: string;
@@ -45,10 +49,9 @@ export function evaluateRule(rule: AnyAlarmRule, event: SanwangEvent, ctx: Evalu
   const baseSeverity = typeof r.severity === 'function' ? r.severity(e) : r.severity;
   const boosts: Boost[] = [];
   if (r.boosts.keyPlace && keyPlaces.has(event.place.kind)) boosts.push('key-place');
-  if (r.boosts.night && isNight(localTime(new Date(event.occurredAt), ctx.timeZone).hour, ctx.night ?? DEFAULT_NIGHT)) {
+  if (r.boosts.night && isNight(localHour(Date.parse(event.occurredAt), ctx.timeZone), ctx.night ?? DEFAULT_NIGHT)) {
     boosts.push('night');
   }
-  const detail = r.detail?.(e);
   return {
     status: 'match',
     rule,
@@ -59,7 +62,6 @@ export function evaluateRule(rule: AnyAlarmRule, event: SanwangEvent, ctx: Evalu
     dedupKey: r.dedupKey(e),
     windowMs: r.groupWindowMinutes * 60_000,
     ackMs: r.ackMinutes * 60_000,
-    ...(detail ? { detail } : {}),
   };
 }
 

@@ -8,9 +8,18 @@ export function windowStart(occurredAtMs: number, windowMs: number): number {
   return Math.floor(occurredAtMs / windowMs) * windowMs;
 }
 
-/** `2026-11-24T18:00:00.000Z` → `20261124T1800`. */
+const compactCache = new Map<number, string>();
+
+/** `2026-11-24T18:00:00.000Z` → `20261124T1800`; cached because every sighting asks for two windows. */
 function compactUtc(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, '');
+  let text = compactCache.get(ms);
+  if (text === undefined) {
+    const iso = new Date(ms).toISOString();
+    text = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+    if (compactCache.size >= 4096) compactCache.clear();
+    compactCache.set(ms, text);
+  }
+  return text;
 }
 
 export function incidentId(ruleId: string, dedupKey: string, windowStartMs: number): string {

@@ -1,5 +1,5 @@
 import type { SanwangEvent } from '../../events/envelope.ts';
-import type { RuleOutcome } from './evaluate-event.ts';
+import { eventDetail, type RuleOutcome } from './evaluate-event.ts';
 import {
   type Incident,
   MAX_SOURCES,
@@ -46,13 +46,22 @@ export function groupKey(s: Sighting): string {
   return `${s.match.rule.id}|${s.match.dedupKey}`;
 }
 
+let lastCandidates: { ruleId: string; dedupKey: string; start: number; ids: [string, string] } | undefined;
+
 /** The two incident ids a sighting may land in: its own window's and the previous window's. */
 export function candidateIds(s: Sighting): [current: string, previous: string] {
   const start = windowStart(Date.parse(s.event.occurredAt), s.match.windowMs);
-  return [
-    incidentId(s.match.rule.id, s.match.dedupKey, start),
-    incidentId(s.match.rule.id, s.match.dedupKey, start - s.match.windowMs),
+  const ruleId = s.match.rule.id;
+  const { dedupKey } = s.match;
+  // A storm asks for the same pair a thousand times in a row.
+  const last = lastCandidates;
+  if (last && last.start === start && last.ruleId === ruleId && last.dedupKey === dedupKey) return last.ids;
+  const ids: [string, string] = [
+    incidentId(ruleId, dedupKey, start),
+    incidentId(ruleId, dedupKey, start - s.match.windowMs),
   ];
+  lastCandidates = { ruleId, dedupKey, start, ids };
+  return ids;
 }
 
 /**
@@ -65,9 +74,13 @@ export function planIncidents(
   stored: ReadonlyMap<string, Incident>,
   ctx: PlanContext,
 ): PlanResult {
+  // Working copies are cloned once per incident and then updated in place: a storm of 1,000 events must not
+  // copy a timeline 1,000 times.
   const working = new Map<string, Incident>();
   const changes = new Map<string, IncidentChange>();
   const duplicates: Sighting[] = [];
+  // New timeline entries are built at the end, and only for the sightings the bounded timeline keeps.
+  const newEntries = new Map<string, Sighting[]>();
   const current = (id: string) => working.get(id) ?? stored.get(id);
 
   for (const s of sightings) {
@@ -76,32 +89,56 @@ export function planIncidents(
     const at = Date.parse(s.event.occurredAt);
     const joinsPrevious = previous !== undefined && Math.abs(at - Date.parse(previous.lastSeen)) <= s.match.windowMs;
     const id = joinsPrevious ? previousId : ownId;
-    const before = current(id);
-
-    if (before && isAlreadyApplied(before, s)) {
+    let target = working.get(id);
+    if (target === undefined) {
+      const saved = stored.get(id);
+      target = saved && cloneIncident(saved);
+    }
+    if (target && isAlreadyApplied(target, s)) {
       duplicates.push(s);
       continue;
     }
-    const after = before ? applySighting(before, s) : openIncident(id, s, ctx);
-    working.set(id, after);
+    if (target) applySighting(target, s);
+    else target = openIncident(id, s, ctx);
+    working.set(id, target);
+    const entries = newEntries.get(id);
+    if (entries) keepBounded(entries, s);
+    else newEntries.set(id, [s]);
 
     const change = changes.get(id);
-    if (change) {
-      change.after = after;
-      change.applied++;
-    } else {
+    if (change) change.applied++;
+    else
       changes.set(id, {
         before: stored.get(id),
-        after,
+        after: target,
         firstSequenceNumber: s.sequenceNumber,
         applied: 1,
         alertRaised: false,
       });
-    }
   }
 
-  for (const change of changes.values()) finishChange(change, ctx);
+  for (const [id, change] of changes) {
+    for (const s of newEntries.get(id) ?? []) keepBounded(change.after.timeline, timelineEntry(s));
+    finishChange(change, ctx);
+  }
   return { changes: [...changes.values()], duplicates };
+}
+
+/** Appends, keeping the first few (how it started) and the latest (how it is going); a storm's middle goes. */
+function keepBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > TIMELINE_HEAD + TIMELINE_TAIL) list.splice(TIMELINE_HEAD, 1);
+}
+
+function cloneIncident(incident: Incident): Incident {
+  return {
+    ...incident,
+    boosts: [...incident.boosts],
+    sources: [...incident.sources],
+    timeline: [...incident.timeline],
+    recentEventIds: [...incident.recentEventIds],
+    watermarks: { ...incident.watermarks },
+  };
 }
 
 function isAlreadyApplied(incident: Incident, s: Sighting): boolean {
@@ -111,12 +148,13 @@ function isAlreadyApplied(incident: Incident, s: Sighting): boolean {
 }
 
 function timelineEntry(s: Sighting): TimelineEntry {
+  const detail = eventDetail(s.match.rule, s.event);
   return {
     eventId: s.event.id,
     type: s.event.type,
     at: s.event.occurredAt,
     source: s.event.source.id,
-    ...(s.match.detail ? { detail: s.match.detail } : {}),
+    ...(detail ? { detail } : {}),
   };
 }
 
@@ -141,7 +179,7 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
     deadlineVerb: match.rule.deadlineVerb ?? '确认',
     eventCount: 1,
     sources: [event.source.id],
-    timeline: [timelineEntry(s)],
+    timeline: [],
     recentEventIds: [event.id],
     watermarks: { [s.shardId]: s.sequenceNumber },
     version: 0,
@@ -152,28 +190,28 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
   };
 }
 
-function applySighting(incident: Incident, s: Sighting): Incident {
+/** Adds one sighting to a working copy, in place. */
+function applySighting(incident: Incident, s: Sighting): void {
   const { event, match } = s;
   const at = Date.parse(event.occurredAt);
-  const earlier = at < Date.parse(incident.firstSeen);
-  const timeline = [...incident.timeline, timelineEntry(s)];
-  // Keep the first few (how it started) and the latest (how it is going); drop the middle of a storm.
-  if (timeline.length > TIMELINE_HEAD + TIMELINE_TAIL) timeline.splice(TIMELINE_HEAD, 1);
-  const moreSevere = match.severity < incident.severity;
-  return {
-    ...incident,
-    firstSeen: earlier ? event.occurredAt : incident.firstSeen,
-    lastSeen: at > Date.parse(incident.lastSeen) ? event.occurredAt : incident.lastSeen,
-    ackBy: earlier ? new Date(at + match.ackMs).toISOString() : incident.ackBy,
-    eventCount: incident.eventCount + 1,
-    sources: incident.sources.includes(event.source.id)
-      ? incident.sources
-      : [...incident.sources, event.source.id].slice(-MAX_SOURCES),
-    timeline,
-    recentEventIds: [...incident.recentEventIds, event.id].slice(-RECENT_EVENT_IDS),
-    watermarks: { ...incident.watermarks, [s.shardId]: s.sequenceNumber },
-    ...(moreSevere ? { severity: match.severity, boosts: match.boosts, title: match.title } : {}),
-  };
+  if (at < Date.parse(incident.firstSeen)) {
+    incident.firstSeen = event.occurredAt;
+    incident.ackBy = new Date(at + match.ackMs).toISOString();
+  }
+  if (at > Date.parse(incident.lastSeen)) incident.lastSeen = event.occurredAt;
+  incident.eventCount++;
+  if (!incident.sources.includes(event.source.id)) {
+    incident.sources.push(event.source.id);
+    if (incident.sources.length > MAX_SOURCES) incident.sources.shift();
+  }
+  incident.recentEventIds.push(event.id);
+  if (incident.recentEventIds.length > RECENT_EVENT_IDS) incident.recentEventIds.shift();
+  incident.watermarks[s.shardId] = s.sequenceNumber;
+  if (match.severity < incident.severity) {
+    incident.severity = match.severity;
+    incident.boosts = match.boosts;
+    incident.title = match.title;
+  }
 }
 
 function finishChange(change: IncidentChange, ctx: PlanContext): void {

@@ -1,4 +1,4 @@
-/** Wall-clock parts of an instant in a time zone; formatters are cached because they are costly to build. */
+/** Wall-clock parts of an instant in a time zone. */
 export interface LocalTime {
   date: string; // YYYY-MM-DD
   monthDay: string; // MM-DD
@@ -7,6 +7,10 @@ export interface LocalTime {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsets = new Map<string, Map<number, number>>();
+// Zone offsets change only at transitions, which fall on quarter hours everywhere.
+const OFFSET_BUCKET_MS = 15 * 60_000;
+const MAX_CACHED_BUCKETS = 4096;
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
@@ -25,16 +29,46 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The zone's offset from UTC at `ms`, in milliseconds. Intl is exact but slow (microseconds a call), and the
+ * rules ask for every event, so offsets are cached per quarter hour.
+ */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  const bucket = Math.floor(ms / OFFSET_BUCKET_MS);
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    const at = bucket * OFFSET_BUCKET_MS;
+    const p: Record<string, string> = {};
+    for (const part of formatter(timeZone).formatToParts(at)) p[part.type] = part.value;
+    offset = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - at;
+    if (zone.size >= MAX_CACHED_BUCKETS) zone.clear();
+    zone.set(bucket, offset);
+  }
+  return offset;
+}
+
+/** The local hour (0–23) of `ms` in `timeZone`. */
+export function localHour(ms: number, timeZone: string): number {
+  return new Date(ms + zoneOffsetMs(ms, timeZone)).getUTCHours();
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
 /** The local date and time of `instant` in `timeZone`. */
 export function localTime(instant: Date, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(instant)) parts[p.type] = p.value;
-  const monthDay = `${parts.month}-${parts.day}`;
+  const ms = instant.getTime();
+  const local = new Date(ms + zoneOffsetMs(ms, timeZone));
+  const monthDay = `${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`;
   return {
-    date: `${parts.year}-${monthDay}`,
+    date: `${local.getUTCFullYear()}-${monthDay}`,
     monthDay,
-    hhmm: `${parts.hour}:${parts.minute}`,
-    hour: Number(parts.hour),
+    hhmm: `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`,
+    hour: local.getUTCHours(),
   };
 }
 

@@ -1,0 +1,42 @@
+// `npm run bench`: prints the figures the README quotes. Not part of `npm test`: timings never gate a build.
+import { distinctEvents, kinesisEvent, stormEvents } from './batches.ts';
+import { bundleFunctions, emptyModuleFile, initTimeMs } from './bundles.ts';
+import { countDynamoCalls, measureThroughput } from './throughput.ts';
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const storm = kinesisEvent(stormEvents(1000));
+const distinct = kinesisEvent(distinctEvents(1000));
+
+console.log(`sanwang bench — node ${process.version}, one core, batches of 1,000 records\n`);
+console.log('Rules processor throughput (decode + validate + rules + incident planning, in-memory store):');
+for (const [name, event] of [
+  ['storm (1 camera)', storm],
+  ['distinct (1,000 sources)', distinct],
+] as const) {
+  const t = await measureThroughput(event);
+  console.log(
+    `  ${name.padEnd(26)} ${fmt(t.eventsPerSecond).padStart(9)} events/s   floor ${fmt(t.floorEventsPerSecond).padStart(9)} events/s   ratio ${t.ratio.toFixed(2)}× floor`,
+  );
+}
+
+console.log('\nDynamoDB calls per batch (real adapters, first delivery):');
+for (const [name, event] of [
+  ['storm (1 camera)', storm],
+  ['distinct (1,000 sources)', distinct],
+] as const) {
+  const c = await countDynamoCalls(event);
+  console.log(
+    `  ${name.padEnd(26)} ${String(c.calls).padStart(5)} calls for ${event.Records.length} events = ${(c.calls / event.Records.length).toFixed(3)} per event; ${c.incidents} incidents touched; ${JSON.stringify(c.byCommand)}`,
+  );
+}
+
+console.log('\nBundles (minified ESM, node24, AWS SDK external as in the stack) and module init:');
+const emptyMs = initTimeMs(emptyModuleFile());
+for (const bundle of await bundleFunctions()) {
+  const ms = initTimeMs(bundle.file);
+  console.log(
+    `  ${bundle.name.padEnd(8)} ${kb(bundle.bytes).padStart(9)}   init ${ms.toFixed(1)} ms (empty module ${emptyMs.toFixed(1)} ms, ratio ${(ms / emptyMs).toFixed(1)}×)`,
+  );
+}
