@@ -1,0 +1,336 @@
+import {
+  DescribeStreamSummaryCommand,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { localLambdaContext, localRoleArn } from './lambda-context.ts';
+import {
+  type DiscardReason,
+  type EventSourceStats,
+  emptyStats,
+  type LocalLogger,
+  retryPolicyWithDefaults,
+  runBatch,
+  type StreamHandler,
+  type StreamRetryPolicy,
+} from './stream-batch.ts';
+import { sleep } from './wait.ts';
+
+/** A batch handed to the on-failure destination: Lambda's KinesisBatchInfo, plus the records as S3 would get them. */
+export interface KinesisBatchFailure {
+  reason: DiscardReason;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  batchSize: number;
+  approximateArrivalOfFirstRecord: string;
+  approximateArrivalOfLastRecord: string;
+  approximateInvokeCount: number;
+  streamArn: string;
+  lastError?: string;
+  records: KinesisStreamRecord[];
+}
+
+/** One Kinesis event source mapping: a stream, a handler and Lambda's batching and error-handling settings. */
+export interface KinesisEventSourceOptions extends StreamRetryPolicy {
+  kinesis: KinesisClient;
+  streamName: string;
+  handler: StreamHandler<KinesisStreamEvent>;
+  /** Names the function in the context and in invokeIdentityArn. Default `<streamName>-consumer`. */
+  functionName?: string;
+  functionTimeoutMs?: number;
+  /** Default 100. */
+  batchSize?: number;
+  /** How long to gather records before invoking. Default 0. */
+  maxBatchingWindowMs?: number;
+  /** Default TRIM_HORIZON: a fresh local stream holds only this run's records. */
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** Pause after a poll that found nothing. Default 50. */
+  pollIntervalMs?: number;
+  onFailure?: (failure: KinesisBatchFailure) => void | Promise<void>;
+  /** Clock for record age and the context deadline. */
+  now?: () => number;
+  logger?: LocalLogger;
+}
+
+type Position = { type: 'TRIM_HORIZON' | 'LATEST' } | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string };
+
+interface ShardReader {
+  shardId: string;
+  /** The checkpoint: where reading resumes. */
+  position: Position;
+  /** An iterator that reads from `position`, when one is at hand. */
+  iterator?: { value: string; position: string };
+  closed: boolean;
+  /** Poll number of the latest poll that found the shard caught up. */
+  caughtUpAtPoll: number;
+}
+
+/**
+ * Plays Lambda's Kinesis event source mapping against kinesalite for one handler: shards are read in parallel,
+ * each strictly in order, one batch at a time, with partial batch responses, retries, bisection and an on-failure
+ * destination. Shards are listed once at start (no resharding).
+ */
+export class KinesisEventSource {
+  private readonly options: KinesisEventSourceOptions;
+  private readonly policy: Required<StreamRetryPolicy>;
+  private readonly now: () => number;
+  private readonly logger: LocalLogger;
+  private readonly counters: EventSourceStats = emptyStats();
+  private shards: ShardReader[] = [];
+  private streamArn = '';
+  private abort?: AbortController;
+  private loops?: Promise<void>;
+  private stopping?: Promise<void>;
+  private polls = 0;
+
+  constructor(options: KinesisEventSourceOptions) {
+    this.options = options;
+    this.policy = retryPolicyWithDefaults(options);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? console;
+  }
+
+  /** Counters since construction. */
+  get stats(): EventSourceStats {
+    return { ...this.counters };
+  }
+
+  /** Whether start() ran and stop() has not. */
+  get running(): boolean {
+    return this.loops !== undefined && this.stopping === undefined;
+  }
+
+  /**
+   * Lists the shards, positions each one, then polls until stop(). Records put after this resolves are delivered.
+   * After a stop(), start() resumes each shard after its last committed record (GetShardIterator AFTER_SEQUENCE_NUMBER).
+   */
+  async start(): Promise<void> {
+    if (this.loops) throw new Error(`Kinesis source for ${this.options.streamName} is already started`);
+    const { kinesis, streamName } = this.options;
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    this.streamArn = summary.StreamDescriptionSummary?.StreamARN ?? '';
+    const known = new Map(this.shards.map((s) => [s.shardId, s]));
+    const startAt: Position = { type: this.options.startingPosition ?? 'TRIM_HORIZON' };
+    this.shards = (await this.listShards()).map((shard) => {
+      const reader = known.get(shard.ShardId ?? '');
+      return reader ?? { shardId: shard.ShardId ?? '', position: startAt, closed: false, caughtUpAtPoll: -1 };
+    });
+    // Taking LATEST iterators now fixes "latest" at start(), as the mapping's creation does in AWS.
+    await Promise.all(this.shards.map((shard) => this.iteratorFor(forgetStaleIterator(shard))));
+    this.abort = new AbortController();
+    this.stopping = undefined;
+    this.loops = Promise.all(this.shards.map((shard) => this.pollShard(shard))).then(() => undefined);
+  }
+
+  /** Lets the batches in flight finish (no retry starts), then stops polling; safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.loops) return Promise.resolve();
+    if (!this.stopping) {
+      this.abort?.abort();
+      const loops = this.loops;
+      this.stopping = loops.finally(() => {
+        this.loops = undefined;
+      });
+    }
+    return this.stopping;
+  }
+
+  /** Resolves once every shard has been read up to its latest record and no batch is in flight. */
+  async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    const since = this.polls;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`Kinesis source for ${this.options.streamName} is not running`);
+      if (this.shards.every((s) => s.closed || s.caughtUpAtPoll > since)) return;
+      if (Date.now() >= deadline) {
+        const behind = this.shards.filter((s) => !s.closed && s.caughtUpAtPoll <= since).map((s) => s.shardId);
+        throw new Error(
+          `Kinesis source for ${this.options.streamName} did not drain within ${timeoutMs} ms; ` +
+            `behind: ${behind.join(', ')}; last error: ${this.counters.lastError ?? 'none'}`,
+        );
+      }
+      await sleep(5);
+    }
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.options.kinesis.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.options.streamName }),
+      );
+      shards.push(...(page.Shards ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+
+  private async pollShard(shard: ShardReader): Promise<void> {
+    const signal = (this.abort as AbortController).signal;
+    const pollInterval = this.options.pollIntervalMs ?? 50;
+    while (!signal.aborted && !shard.closed) {
+      this.polls += 1;
+      const poll = this.polls;
+      let records: KinesisStreamRecord[];
+      try {
+        records = await this.fetch(shard, signal);
+      } catch (error) {
+        // Whatever failed, the next read starts again from the checkpoint.
+        shard.iterator = undefined;
+        if (error instanceof ExpiredIteratorException) continue;
+        this.counters.lastError = `${shard.shardId}: ${String(error)}`;
+        this.logger.warn(`Kinesis source ${this.options.streamName}/${shard.shardId}: ${String(error)}`);
+        await sleep(this.policy.retryBackoffMs, signal);
+        continue;
+      }
+      if (records.length === 0) {
+        shard.caughtUpAtPoll = poll;
+        await sleep(pollInterval, signal);
+        continue;
+      }
+      await runBatch(records, {
+        label: `Kinesis source ${this.options.streamName}/${shard.shardId}`,
+        policy: this.policy,
+        itemId: (r) => r.kinesis.sequenceNumber,
+        arrivalMs: (r) => r.kinesis.approximateArrivalTimestamp * 1000,
+        invoke: (batch) => this.invoke(batch),
+        commit: (done) => {
+          const last = done.at(-1);
+          if (last) shard.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last.kinesis.sequenceNumber };
+        },
+        discard: (failed, reason, invokeCount, lastError) =>
+          this.discard(shard.shardId, failed, reason, invokeCount, lastError),
+        now: this.now,
+        stats: this.counters,
+        logger: this.logger,
+        signal,
+      });
+    }
+  }
+
+  /** Reads up to batchSize records from the checkpoint, waiting up to maxBatchingWindowMs to fill the batch. */
+  private async fetch(shard: ShardReader, signal: AbortSignal): Promise<KinesisStreamRecord[]> {
+    const batchSize = this.options.batchSize ?? 100;
+    const windowEnd = Date.now() + (this.options.maxBatchingWindowMs ?? 0);
+    const records: KinesisStreamRecord[] = [];
+    forgetStaleIterator(shard);
+    for (;;) {
+      const iterator = await this.iteratorFor(shard);
+      const page = await this.options.kinesis.send(
+        new GetRecordsCommand({ ShardIterator: iterator.value, Limit: batchSize - records.length }),
+      );
+      const fetched = page.Records ?? [];
+      const last = fetched.at(-1)?.SequenceNumber;
+      // After an empty read the next iterator still reads from where this one did.
+      const readsFrom = last ? positionKey({ type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last }) : iterator.position;
+      // No next iterator: the shard is closed (resharded) and these are its last records.
+      shard.iterator = page.NextShardIterator ? { value: page.NextShardIterator, position: readsFrom } : undefined;
+      shard.closed = !page.NextShardIterator && fetched.length === 0;
+      records.push(...fetched.map((r) => this.toLambdaRecord(shard.shardId, r)));
+      const full = records.length >= batchSize || !page.NextShardIterator;
+      if (full || signal.aborted || Date.now() >= windowEnd) return records;
+      if (fetched.length === 0) {
+        await sleep(Math.min(this.options.pollIntervalMs ?? 50, windowEnd - Date.now()), signal);
+      }
+    }
+  }
+
+  /** The cached iterator, else a new one that reads from the checkpoint. */
+  private async iteratorFor(shard: ShardReader): Promise<{ value: string; position: string }> {
+    if (shard.iterator) return shard.iterator;
+    const key = positionKey(shard.position);
+    const { position } = shard;
+    const { ShardIterator } = await this.options.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.options.streamName,
+        ShardId: shard.shardId,
+        ShardIteratorType: position.type,
+        ...(position.type === 'AFTER_SEQUENCE_NUMBER' ? { StartingSequenceNumber: position.sequenceNumber } : {}),
+      }),
+    );
+    if (!ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${shard.shardId}`);
+    shard.iterator = { value: ShardIterator, position: key };
+    return shard.iterator;
+  }
+
+  private toLambdaRecord(shardId: string, record: KinesisRecord): KinesisStreamRecord {
+    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
+    const sequenceNumber = record.SequenceNumber ?? '';
+    return {
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: localRoleArn(functionName),
+      awsRegion: this.streamArn.split(':')[3] ?? '',
+      eventSourceARN: this.streamArn,
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey ?? '',
+        sequenceNumber,
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? this.now()) / 1000,
+      },
+    };
+  }
+
+  private async invoke(records: KinesisStreamRecord[]): Promise<unknown> {
+    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
+    const context = localLambdaContext(
+      { functionName, timeoutMs: this.options.functionTimeoutMs, region: this.streamArn.split(':')[3] },
+      this.now,
+    );
+    // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
+    return this.options.handler({ Records: structuredClone(records) }, context);
+  }
+
+  private async discard(
+    shardId: string,
+    records: KinesisStreamRecord[],
+    reason: DiscardReason,
+    invokeCount: number,
+    lastError: string | undefined,
+  ): Promise<void> {
+    const first = records[0] as KinesisStreamRecord;
+    const last = records.at(-1) as KinesisStreamRecord;
+    const arrival = (r: KinesisStreamRecord) => new Date(r.kinesis.approximateArrivalTimestamp * 1000).toISOString();
+    const failure: KinesisBatchFailure = {
+      reason,
+      shardId,
+      startSequenceNumber: first.kinesis.sequenceNumber,
+      endSequenceNumber: last.kinesis.sequenceNumber,
+      batchSize: records.length,
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      approximateInvokeCount: invokeCount,
+      streamArn: this.streamArn,
+      records: structuredClone(records),
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+    if (this.options.onFailure) await this.options.onFailure(failure);
+    else {
+      this.logger.warn(
+        `Kinesis source ${this.options.streamName}/${shardId}: dropped ${records.length} records ` +
+          `${failure.startSequenceNumber}…${failure.endSequenceNumber} (${reason}); no onFailure destination`,
+      );
+    }
+  }
+}
+
+/** Drops a cached iterator that does not read from the checkpoint (left over from a batch cut short). */
+function forgetStaleIterator(shard: ShardReader): ShardReader {
+  if (shard.iterator?.position !== positionKey(shard.position)) shard.iterator = undefined;
+  return shard;
+}
+
+function positionKey(position: Position): string {
+  return position.type === 'AFTER_SEQUENCE_NUMBER' ? `after:${position.sequenceNumber}` : position.type;
+}

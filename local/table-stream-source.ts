@@ -1,0 +1,327 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
+import { localLambdaContext } from './lambda-context.ts';
+import {
+  type DiscardReason,
+  type EventSourceStats,
+  emptyStats,
+  type LocalLogger,
+  retryPolicyWithDefaults,
+  runBatch,
+  type StreamHandler,
+  type StreamRetryPolicy,
+} from './stream-batch.ts';
+import { sleep } from './wait.ts';
+
+/** A batch handed to the on-failure destination: Lambda's DDBStreamBatchInfo, plus the records. */
+export interface TableStreamFailure {
+  reason: DiscardReason;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  batchSize: number;
+  approximateArrivalOfFirstRecord: string;
+  approximateArrivalOfLastRecord: string;
+  approximateInvokeCount: number;
+  streamArn: string;
+  lastError?: string;
+  records: DynamoDBRecord[];
+}
+
+/** The table stream → handler mapping, with Lambda's batching and error-handling settings. */
+export interface TableStreamSourceOptions extends StreamRetryPolicy {
+  dynamodb: DynamoDBClient;
+  tableName: string;
+  handler: StreamHandler<DynamoDBStreamEvent>;
+  /** Default `<tableName>-stream-consumer`. */
+  functionName?: string;
+  functionTimeoutMs?: number;
+  /** Default 10. */
+  batchSize?: number;
+  /**
+   * Attribute that changes each time an item's alert becomes due again; an item is delivered once per value.
+   * Items without it are delivered once per content. Default 'alertSeq'.
+   */
+  versionAttribute?: string;
+  /** Pause after a poll that found nothing new. Default 50. */
+  pollIntervalMs?: number;
+  onFailure?: (failure: TableStreamFailure) => void | Promise<void>;
+  now?: () => number;
+  logger?: LocalLogger;
+}
+
+const SHARD_ID = 'shardId-00000000000000000000-local0001';
+
+/** A stream record with the item identity and version it delivers. */
+interface PendingRecord {
+  record: DynamoDBRecord;
+  key: string;
+  version: string;
+}
+
+/**
+ * Plays the table stream → notify mapping, which dynalite lacks: it polls the sparse pending-alerts index and
+ * delivers each pending item as a NEW_IMAGE stream record, once per version, with the same batch, retry and
+ * on-failure rules as Lambda. Items that leave the index are forgotten; a later version is delivered again.
+ * Not modelled: REMOVE events, old images, and changes to items outside the index.
+ */
+export class TableStreamSource {
+  private readonly options: TableStreamSourceOptions;
+  private readonly policy: Required<StreamRetryPolicy>;
+  private readonly now: () => number;
+  private readonly logger: LocalLogger;
+  private readonly counters: EventSourceStats = emptyStats();
+  /** Item key → version delivered while it was pending; null once it left the index. */
+  private readonly delivered = new Map<string, string | null>();
+  private streamArn = '';
+  private sequence = 0n;
+  private abort?: AbortController;
+  private loop?: Promise<void>;
+  private stopping?: Promise<void>;
+  private polls = 0;
+  private caughtUpAtPoll = -1;
+
+  constructor(options: TableStreamSourceOptions) {
+    this.options = options;
+    this.policy = retryPolicyWithDefaults(options);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? console;
+  }
+
+  /** Counters since construction. */
+  get stats(): EventSourceStats {
+    return { ...this.counters };
+  }
+
+  /** Whether start() ran and stop() has not. */
+  get running(): boolean {
+    return this.loop !== undefined && this.stopping === undefined;
+  }
+
+  /** Checks the table has the pending-alerts index, then polls it until stop(). */
+  async start(): Promise<void> {
+    if (this.loop) throw new Error(`table stream source for ${this.options.tableName} is already started`);
+    const { Table } = await this.options.dynamodb.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    const indexName = tableDesign.indexes.pendingAlerts.name;
+    if (!Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === indexName)) {
+      throw new Error(`table ${this.options.tableName} has no ${indexName} index to poll`);
+    }
+    if (!this.streamArn) {
+      const label = new Date(this.now()).toISOString().replace('Z', '');
+      this.streamArn = `${Table.TableArn}/stream/${label}`;
+    }
+    this.abort = new AbortController();
+    this.stopping = undefined;
+    this.loop = this.pollTable(this.abort.signal);
+  }
+
+  /** Lets the batch in flight finish (no retry starts), then stops polling; safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.loop) return Promise.resolve();
+    if (!this.stopping) {
+      this.abort?.abort();
+      this.stopping = this.loop.finally(() => {
+        this.loop = undefined;
+      });
+    }
+    return this.stopping;
+  }
+
+  /** Resolves once a poll that began after this call found nothing left to deliver and no batch is in flight. */
+  async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    const since = this.polls;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`table stream source for ${this.options.tableName} is not running`);
+      if (this.caughtUpAtPoll > since) return;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `table stream source for ${this.options.tableName} did not drain within ${timeoutMs} ms; ` +
+            `last error: ${this.counters.lastError ?? 'none'}`,
+        );
+      }
+      await sleep(5);
+    }
+  }
+
+  private async pollTable(signal: AbortSignal): Promise<void> {
+    const label = `table stream source ${this.options.tableName}`;
+    while (!signal.aborted) {
+      this.polls += 1;
+      const poll = this.polls;
+      let due: PendingRecord[];
+      try {
+        due = await this.pendingRecords();
+      } catch (error) {
+        this.counters.lastError = `${label}: ${String(error)}`;
+        this.logger.warn(`${label}: ${String(error)}`);
+        await sleep(this.policy.retryBackoffMs, signal);
+        continue;
+      }
+      if (due.length === 0) {
+        this.caughtUpAtPoll = poll;
+        await sleep(this.options.pollIntervalMs ?? 50, signal);
+        continue;
+      }
+      await runBatch(due, {
+        label,
+        policy: this.policy,
+        itemId: (r) => r.record.dynamodb?.SequenceNumber ?? '',
+        arrivalMs: (r) => (r.record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000,
+        invoke: (pending) => this.invoke(pending.map((r) => r.record)),
+        commit: (pending) => {
+          for (const { key, version } of pending) this.delivered.set(key, version);
+        },
+        discard: (pending, reason, invokeCount, lastError) =>
+          this.discard(
+            pending.map((r) => r.record),
+            reason,
+            invokeCount,
+            lastError,
+          ),
+        now: this.now,
+        stats: this.counters,
+        logger: this.logger,
+        signal,
+      });
+    }
+  }
+
+  /** The next batch: pending items whose current version has not been delivered, in index order. */
+  private async pendingRecords(): Promise<PendingRecord[]> {
+    const items = await this.queryPending();
+    const pendingKeys = new Set(items.map((item) => itemKey(item)));
+    for (const [key, version] of this.delivered) {
+      if (version !== null && !pendingKeys.has(key)) this.delivered.set(key, null);
+    }
+    const versionAttribute = this.options.versionAttribute ?? 'alertSeq';
+    const batchSize = this.options.batchSize ?? 10;
+    const due: PendingRecord[] = [];
+    for (const item of items) {
+      const key = itemKey(item);
+      const version = itemVersion(item, versionAttribute);
+      if (this.delivered.get(key) === version) continue;
+      due.push({ key, version, record: this.toStreamRecord(item, this.delivered.has(key) ? 'MODIFY' : 'INSERT') });
+      if (due.length === batchSize) break;
+    }
+    return due;
+  }
+
+  private async queryPending(): Promise<Record<string, AttributeValue>[]> {
+    const index = tableDesign.indexes.pendingAlerts;
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page = await this.options.dynamodb.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pending',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pending': { S: PENDING_ALERT_PARTITION } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private toStreamRecord(item: Record<string, AttributeValue>, eventName: 'INSERT' | 'MODIFY'): DynamoDBRecord {
+    this.sequence += 1n;
+    // The low-level client already returns AttributeValues, as a stream does: no re-marshalling, only the JSON
+    // wire form (binary as base64) that Lambda receives.
+    const newImage = toWireImage(item);
+    const { partitionKey, sortKey } = tableDesign;
+    return {
+      eventID: randomUUID().replaceAll('-', ''),
+      eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: this.streamArn.split(':')[3] ?? '',
+      eventSourceARN: this.streamArn,
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(this.now() / 1000),
+        Keys: { [partitionKey]: newImage[partitionKey]!, [sortKey]: newImage[sortKey]! },
+        NewImage: newImage,
+        SequenceNumber: this.sequence.toString().padStart(21, '0'),
+        SizeBytes: Buffer.byteLength(JSON.stringify(newImage)),
+        StreamViewType: 'NEW_IMAGE',
+      },
+    };
+  }
+
+  private async invoke(records: DynamoDBRecord[]): Promise<unknown> {
+    const functionName = this.options.functionName ?? `${this.options.tableName}-stream-consumer`;
+    const context = localLambdaContext(
+      { functionName, timeoutMs: this.options.functionTimeoutMs, region: this.streamArn.split(':')[3] },
+      this.now,
+    );
+    // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
+    return this.options.handler({ Records: structuredClone(records) }, context);
+  }
+
+  private async discard(
+    records: DynamoDBRecord[],
+    reason: DiscardReason,
+    invokeCount: number,
+    lastError: string | undefined,
+  ): Promise<void> {
+    const first = records[0] as DynamoDBRecord;
+    const last = records.at(-1) as DynamoDBRecord;
+    const arrival = (r: DynamoDBRecord) =>
+      new Date((r.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
+    const failure: TableStreamFailure = {
+      reason,
+      shardId: SHARD_ID,
+      startSequenceNumber: first.dynamodb?.SequenceNumber ?? '',
+      endSequenceNumber: last.dynamodb?.SequenceNumber ?? '',
+      batchSize: records.length,
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      approximateInvokeCount: invokeCount,
+      streamArn: this.streamArn,
+      records: structuredClone(records),
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+    if (this.options.onFailure) await this.options.onFailure(failure);
+    else {
+      this.logger.warn(
+        `table stream source ${this.options.tableName}: dropped ${records.length} records ` +
+          `${failure.startSequenceNumber}…${failure.endSequenceNumber} (${reason}); no onFailure destination`,
+      );
+    }
+  }
+}
+
+function itemKey(item: Record<string, AttributeValue>): string {
+  return JSON.stringify([item[tableDesign.partitionKey]?.S, item[tableDesign.sortKey]?.S]);
+}
+
+function itemVersion(item: Record<string, AttributeValue>, versionAttribute: string): string {
+  const marker = item[versionAttribute];
+  if (marker) return `attribute:${JSON.stringify(toWireValue(marker))}`;
+  const content = Object.entries(toWireImage(item)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `content:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+}
+
+function toWireImage(item: Record<string, AttributeValue>): Record<string, StreamAttributeValue> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, toWireValue(value)]));
+}
+
+function toWireValue(value: AttributeValue): StreamAttributeValue {
+  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
+  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
+  if (value.L !== undefined) return { L: value.L.map(toWireValue) };
+  if (value.M !== undefined) return { M: toWireImage(value.M) };
+  return value as StreamAttributeValue;
+}
