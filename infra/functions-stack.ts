@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
 import { HandlerFunction } from './handler-function.ts';
@@ -67,19 +68,19 @@ export class FunctionsStack extends Stack {
     });
     const alarmSource = new KinesisEventSource(data.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: 500,
+      batchSize: rulesEventSource.batchSize,
       // Fills batches during alarm storms; costs at most a second on a quiet stream.
-      maxBatchingWindow: Duration.seconds(1),
+      maxBatchingWindow: Duration.seconds(rulesEventSource.maxBatchingWindowSeconds),
       // One batch per shard at a time: the partition key is the device, and its events must stay in order.
-      parallelizationFactor: 1,
+      parallelizationFactor: rulesEventSource.parallelizationFactor,
       reportBatchItemFailures: true,
       // The handler quarantines poison events itself, so what fails here is transient (throttling, KMS, a bug).
       // Bisecting isolates a bad record without using retries; 5 retries ride out a throttling spike; and an hour
       // caps how long one stuck batch can hold back every later alarm of its shard. An alarm an hour old is past
       // SMS dispatch: it goes to S3 for replay instead.
-      bisectBatchOnError: true,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(1),
+      bisectBatchOnError: rulesEventSource.bisectBatchOnError,
+      retryAttempts: rulesEventSource.retryAttempts,
+      maxRecordAge: Duration.seconds(rulesEventSource.maxRecordAgeSeconds),
       onFailure: new QuarantineDestination(quarantineBucket),
       metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
     });
@@ -106,13 +107,13 @@ export class FunctionsStack extends Stack {
     const incidentSource = new DynamoEventSource(data.table, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       // SNS PublishBatch takes 10 entries.
-      batchSize: 10,
+      batchSize: notifyEventSource.batchSize,
       reportBatchItemFailures: true,
       // Same bounds as the rules mapping: an SMS more than an hour late has lost its point. The queue gets only the
       // batch's shard and sequence range; the incidents themselves stay in the table.
-      bisectBatchOnError: true,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(1),
+      bisectBatchOnError: notifyEventSource.bisectBatchOnError,
+      retryAttempts: notifyEventSource.retryAttempts,
+      maxRecordAge: Duration.seconds(notifyEventSource.maxRecordAgeSeconds),
       onFailure: new SqsDlq(data.notifyFailureQueue),
       // Only writes that leave an alert due wake the function; the rest of the incident churn is filtered for free.
       filters: [

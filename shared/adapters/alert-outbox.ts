@@ -15,15 +15,16 @@ export interface SentAlert {
   sentAt: string;
 }
 
-/** What the notifier needs from the outbox: claim an alert so only one sender sends it, then record it as sent. */
+/** What the notifier needs from the outbox: claim an alert that is still due, then record it as sent. */
 export interface AlertOutbox {
-  /** The incident as it is now, if this caller may send alert `alertSeq`; undefined if it is sent or someone else holds it. */
-  claim(incidentId: string, alertSeq: number, claimToken: string): Promise<Incident | undefined>;
+  /**
+   * The incident as it is now, if alert `alertSeq` is still the current one and not yet sent; undefined otherwise.
+   * Stream records of one item are delivered in order, one batch at a time, so the claim needs no owner: a retry
+   * of the same alert claims it again, and a sent or superseded alert is never claimed.
+   */
+  claim(incidentId: string, alertSeq: number): Promise<Incident | undefined>;
   markSent(alert: SentAlert): Promise<void>;
 }
-
-/** A claim older than this is taken over: its holder failed after claiming and before marking the alert sent. */
-export const CLAIM_LEASE_MS = 120_000;
 
 export class DynamoAlertOutbox implements AlertOutbox {
   readonly #client: DynamoDBDocumentClient;
@@ -36,25 +37,16 @@ export class DynamoAlertOutbox implements AlertOutbox {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async claim(incidentId: string, alertSeq: number, claimToken: string): Promise<Incident | undefined> {
-    const now = this.#now();
+  async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
     try {
       const out = await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
-          UpdateExpression: 'SET alertClaimSeq = :seq, alertClaimToken = :token, alertClaimedAt = :now',
-          ConditionExpression: [
-            'alertSeq = :seq',
-            '(attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq)',
-            '(attribute_not_exists(alertClaimSeq) OR alertClaimSeq < :seq OR alertClaimToken = :token OR alertClaimedAt < :stale)',
-          ].join(' AND '),
-          ExpressionAttributeValues: {
-            ':seq': alertSeq,
-            ':token': claimToken,
-            ':now': now.toISOString(),
-            ':stale': new Date(now.getTime() - CLAIM_LEASE_MS).toISOString(),
-          },
+          // The attempt count and time tell an operator how often a stuck alert was tried.
+          UpdateExpression: 'SET alertAttemptedAt = :now ADD alertAttempts :one',
+          ConditionExpression: 'alertSeq = :seq AND (attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq)',
+          ExpressionAttributeValues: { ':seq': alertSeq, ':now': this.#now().toISOString(), ':one': 1 },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -80,7 +80,9 @@ export class DynamoIncidentStore implements IncidentStore {
     }
     let condition: string;
     if (before === undefined) {
-      condition = 'attribute_not_exists(pk)';
+      // An expired incident that TTL has not deleted yet does not count: `load` hid it, so it is replaced.
+      condition = 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds';
+      values[':nowSeconds'] = Math.floor(this.#now().getTime() / 1000);
     } else {
       condition = '#version = :expectedVersion';
       names['#version'] = 'version';

@@ -52,7 +52,8 @@ function dueAlert(record: DynamoDBRecord): { incidentId: string; alertSeq: numbe
 
 /**
  * The notify function's work: for each incident in the stream batch whose alert is due, claim it (a conditional
- * write, so a redelivered record or a second notifier does not alert twice), publish it, record it as sent.
+ * write: an alert already sent or superseded is not sent again), publish it, record it as sent. A crash between
+ * publishing and recording is the one way an alert goes out twice; SNS and SMS are at-least-once anyway.
  */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
   return async function notify(
@@ -70,7 +71,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     await Promise.all(
       [...due.values()].map(async ({ incidentId, alertSeq, record }) => {
         try {
-          const incident = await deps.outbox.claim(incidentId, alertSeq, record.eventID ?? `${incidentId}#${alertSeq}`);
+          const incident = await deps.outbox.claim(incidentId, alertSeq);
           if (incident) claimed.push({ incident, record });
         } catch (error) {
           deps.log.warn('alert claim failed; record will be retried', { incidentId, error: String(error) });

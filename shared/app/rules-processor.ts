@@ -152,10 +152,9 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
           const conflicted = plan.changes.filter((_, i) => outcomes[i] === 'conflict');
           const failed = plan.changes.filter((_, i) => outcomes[i] === 'failed');
           failedAt.push(...failed.map((c) => c.firstSequenceNumber));
-          if (conflicted.length === 0) {
-            duplicates += plan.duplicates.length;
-            return;
-          }
+          // Only the first plan's duplicates are redeliveries; later plans also re-find what the first one saved.
+          if (attempt === 0) duplicates += plan.duplicates.length;
+          if (conflicted.length === 0) return;
           if (attempt >= maxConflictRetries) {
             failedAt.push(...conflicted.map((c) => c.firstSequenceNumber));
             return;

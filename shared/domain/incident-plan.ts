@@ -94,7 +94,10 @@ export function planIncidents(
       const saved = stored.get(id);
       target = saved && cloneIncident(saved);
     }
-    if (target && isAlreadyApplied(target, s)) {
+    // The route depends on the previous window's lastSeen, which another shard may have moved since this event was
+    // first applied: an id seen in either candidate was applied already.
+    const other = joinsPrevious ? current(ownId) : previous;
+    if ((target && isAlreadyApplied(target, s)) || other?.recentEventIds.includes(s.event.id)) {
       duplicates.push(s);
       continue;
     }

@@ -1,4 +1,4 @@
-import { maskPersonalData, scrubText } from './personal-data-masking.ts';
+import { maskIdNumber, maskPersonalData, maskPhone, scrubText } from './personal-data-masking.ts';
 
 /** A stream record that can never become an event: kept for an operator to read, never retried. */
 export interface PoisonRecord {
@@ -26,7 +26,7 @@ export function maskedRaw(bytes: Uint8Array): Pick<PoisonRecord, 'raw' | 'rawEnc
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return {
-      raw: Buffer.from(bytes).toString('base64').slice(0, MAX_RAW_CHARS),
+      raw: scrubBytes(bytes).toString('base64').slice(0, MAX_RAW_CHARS),
       rawEncoding: 'base64',
       rawBytes: bytes.length,
     };
@@ -38,4 +38,16 @@ export function maskedRaw(bytes: Uint8Array): Pick<PoisonRecord, 'raw' | 'rawEnc
     masked = scrubText(text);
   }
   return { raw: masked.slice(0, MAX_RAW_CHARS), rawEncoding: 'utf8', rawBytes: bytes.length };
+}
+
+// In GBK/GB2312 (café systems, GB/T 28181 devices) digits are single ASCII bytes and never a trail byte, so ID and
+// mobile numbers can be found byte-wise even when the text is not UTF-8. Letters can be trail bytes: match on
+// digit boundaries only.
+const ID_BYTES = /(?<!\d)\d{17}[\dXx](?!\d)/g;
+const PHONE_BYTES = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
+
+/** The same bytes with ID and mobile numbers masked; other bytes untouched (latin1 maps bytes 1:1). */
+export function scrubBytes(bytes: Uint8Array): Buffer {
+  const text = Buffer.from(bytes).toString('latin1');
+  return Buffer.from(text.replace(ID_BYTES, maskIdNumber).replace(PHONE_BYTES, maskPhone), 'latin1');
 }

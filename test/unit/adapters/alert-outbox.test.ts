@@ -1,0 +1,132 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoAlertOutbox, type SentAlert } from '../../../shared/adapters/alert-outbox.ts';
+import { eventAt, NOW, plannedChange } from '../app/builders.ts';
+
+const TABLE = 'sanwang';
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
+const outbox = new DynamoAlertOutbox({ client, tableName: TABLE, now: () => NOW });
+
+const incident = plannedChange([eventAt('camera.intrusion', 180, { id: 'ivs-1' })]).after;
+const key = { pk: `INC#${incident.id}`, sk: 'INCIDENT' };
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+    name: 'ProvisionedThroughputExceededException',
+  });
+
+const sentAlert: SentAlert = {
+  incidentId: incident.id,
+  alertSeq: 3,
+  messageId: '3f9c2b1e-0000-4000-8000-000000000001',
+  topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:sanwang-alerts',
+  sms: '【特急】米山镇第一小学 区域入侵 11-25 02:03起 02:13前确认 码K7Q2M',
+  attributes: { jurisdiction: '140581,140581100,140581100201', severity: '1', network: 'sky' },
+  sentAt: NOW.toISOString(),
+};
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoAlertOutbox.claim', () => {
+  it('claims the alert with a conditional update and returns the incident as it is now', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...key, ...incident, alertAttempts: 1 } });
+
+    const claimed = await outbox.claim(incident.id, 1);
+
+    expect(claimed).toEqual(incident);
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: key,
+      UpdateExpression: 'SET alertAttemptedAt = :now ADD alertAttempts :one',
+      ConditionExpression: 'alertSeq = :seq AND (attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq)',
+      ExpressionAttributeValues: { ':seq': 1, ':now': NOW.toISOString(), ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  it('returns undefined when the condition fails: the alert was sent or superseded', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(outbox.claim(incident.id, 1)).resolves.toBeUndefined();
+  });
+
+  it('passes any other error on', async () => {
+    ddb.on(UpdateCommand).rejects(throttled());
+
+    await expect(outbox.claim(incident.id, 1)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
+  });
+});
+
+describe('DynamoAlertOutbox.markSent', () => {
+  it('records the alert and takes the incident off the pending-alerts index', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+
+    await outbox.markSent(sentAlert);
+
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: TABLE,
+      Item: { pk: key.pk, sk: 'ALERT#0003', ...sentAlert },
+    });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: key,
+      UpdateExpression: 'SET alertSentSeq = :seq, alertPending = :false REMOVE gsi1pk, gsi1sk',
+      ConditionExpression: 'alertSeq = :seq',
+      ExpressionAttributeValues: { ':seq': 3, ':false': false },
+    });
+    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['PutCommand', 'UpdateCommand']);
+  });
+
+  it('only records the alert as sent, leaving it pending, when a newer alert was raised meanwhile', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+
+    await outbox.markSent(sentAlert);
+
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateCommand, 2, {
+      TableName: TABLE,
+      Key: key,
+      UpdateExpression: 'SET alertSentSeq = :seq',
+      ConditionExpression: 'attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq',
+      ExpressionAttributeValues: { ':seq': 3 },
+    });
+  });
+
+  it('leaves a later alert recorded as sent in place', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(outbox.markSent(sentAlert)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+  });
+
+  it('passes on an error of the fallback update', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejects(throttled());
+
+    await expect(outbox.markSent(sentAlert)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
+  });
+
+  it('passes on an error of the first update without trying the fallback', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(throttled());
+
+    await expect(outbox.markSent(sentAlert)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+  });
+
+  it('does not touch the incident when the alert record cannot be written', async () => {
+    ddb.on(PutCommand).rejects(throttled());
+
+    await expect(outbox.markSent(sentAlert)).rejects.toThrow();
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});

@@ -1,0 +1,238 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-retry.ts';
+import { DynamoIncidentStore } from '../../../shared/adapters/incident-store.ts';
+import type { Incident } from '../../../shared/domain/incident.ts';
+import { eventAt, NOW, plannedChange } from '../app/builders.ts';
+
+const TABLE = 'sanwang';
+const NOW_SECONDS = NOW.getTime() / 1000;
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
+const store = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+
+const intrusion = (offset: number, id = `ivs-${offset}`) => eventAt('camera.intrusion', offset, { id });
+const key = (id: string) => ({ pk: `INC#${id}`, sk: 'INCIDENT' });
+const item = (incident: Incident, extra: Record<string, unknown> = {}) => ({
+  ...key(incident.id),
+  ...incident,
+  ...extra,
+});
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+/** The attribute → value pairs an UpdateItem's `SET #a0 = :a0, …` writes. */
+function assignments(input: UpdateCommandInput): Record<string, unknown> {
+  const expression = input.UpdateExpression ?? '';
+  expect(expression).toMatch(/^SET /);
+  return Object.fromEntries(
+    expression
+      .slice(4)
+      .split(', ')
+      .map((part) => {
+        const [name = '', value = ''] = part.split(' = ');
+        return [input.ExpressionAttributeNames?.[name], input.ExpressionAttributeValues?.[value]];
+      }),
+  );
+}
+
+const lastUpdate = () => ddb.commandCalls(UpdateCommand).at(-1)!.args[0].input;
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoIncidentStore.load', () => {
+  it('reads each incident once, consistently, in BatchGets of at most 100 keys', async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+    const ids = Array.from({ length: 150 }, (_, i) => `sky.intrusion|cam-${i}|20261124T1800`);
+
+    await store.load([...ids, ...ids.slice(0, 20)]);
+
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 2);
+    expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 1, {
+      RequestItems: { [TABLE]: { Keys: ids.slice(0, 100).map(key), ConsistentRead: true } },
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 2, {
+      RequestItems: { [TABLE]: { Keys: ids.slice(100).map(key), ConsistentRead: true } },
+    });
+  });
+
+  it('asks again for unprocessed keys and returns what every attempt found', async () => {
+    const a = plannedChange([intrusion(180)]).after;
+    const b = plannedChange([eventAt('device.offline', 200)]).after;
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [item(a)] },
+        UnprocessedKeys: { [TABLE]: { Keys: [key(b.id)], ConsistentRead: true } },
+      })
+      .resolvesOnce({ Responses: { [TABLE]: [item(b)] } });
+
+    const found = await store.load([a.id, b.id]);
+
+    expect([...found.keys()]).toEqual([a.id, b.id]);
+    expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 2, {
+      RequestItems: { [TABLE]: { Keys: [key(b.id)], ConsistentRead: true } },
+    });
+  });
+
+  it('throws UnprocessedItemsError when keys stay unprocessed after five attempts', async () => {
+    ddb.on(BatchGetCommand).callsFake((input) => ({ UnprocessedKeys: input.RequestItems }));
+
+    await expect(store.load(['sky.intrusion|cam-1|20261124T1800'])).rejects.toThrow(UnprocessedItemsError);
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 5);
+  });
+
+  it('leaves out incidents whose TTL has passed but DynamoDB has not yet deleted', async () => {
+    const incident = plannedChange([intrusion(180)]).after;
+    const expired = { ...incident, id: `${incident.id}-expired`, expiresAt: NOW_SECONDS };
+    const live = { ...incident, expiresAt: NOW_SECONDS + 1 };
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [item(expired), item(live)] } });
+
+    const found = await store.load([expired.id, live.id]);
+
+    expect([...found.keys()]).toEqual([live.id]);
+  });
+
+  it('returns incidents without the table attributes or the claim the notifier keeps on the item', async () => {
+    const incident = plannedChange([intrusion(180)]).after;
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        [TABLE]: [item(incident, { gsi1pk: 'ALERT#PENDING', gsi1sk: 'x', alertClaimToken: 'tok', alertSentSeq: 1 })],
+      },
+    });
+
+    const found = await store.load([incident.id]);
+
+    expect(found.get(incident.id)).toEqual({ ...incident, alertSentSeq: 1 });
+  });
+
+  it('refuses an item that is not an incident', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolves({ Responses: { [TABLE]: [{ ...key('x'), id: 'x', expiresAt: NOW_SECONDS + 60 }] } });
+
+    await expect(store.load(['x'])).rejects.toThrow(/code/);
+  });
+});
+
+describe('DynamoIncidentStore.save', () => {
+  it('creates an incident only if no live item has its key', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const change = plannedChange([intrusion(180)]);
+
+    await expect(store.save(change)).resolves.toBe('saved');
+
+    const input = lastUpdate();
+    expect(input).toMatchObject({
+      TableName: TABLE,
+      Key: key(change.after.id),
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
+    });
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':nowSeconds': Math.floor(NOW.getTime() / 1000) });
+    expect(input.ExpressionAttributeNames).not.toHaveProperty('#version');
+    const { alertPending, alertSentSeq, ...rulesOwned } = change.after;
+    expect(assignments(input)).toEqual({
+      ...rulesOwned,
+      alertPending: true,
+      gsi1pk: 'ALERT#PENDING',
+      gsi1sk: `${NOW.toISOString()}#${change.after.id}`,
+      gsi2pk: 'COUNTY#140581',
+      gsi2sk: `${change.after.firstSeen}#${change.after.id}`,
+    });
+  });
+
+  it('updates an incident only if its version is the one read', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const opened = { ...plannedChange([intrusion(180)]).after, version: 4 };
+    const change = plannedChange([intrusion(240)], { stored: new Map([[opened.id, opened]]), from: 2 });
+
+    await store.save(change);
+
+    const input = lastUpdate();
+    expect(input.ConditionExpression).toBe('#version = :expectedVersion');
+    expect(input.ExpressionAttributeNames?.['#version']).toBe('version');
+    expect(input.ExpressionAttributeValues?.[':expectedVersion']).toBe(4);
+    expect(assignments(input)).toMatchObject({ version: 5, eventCount: 2 });
+  });
+
+  it("never writes the notifier's attributes, even from a copy read after the alert was sent", async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const sent: Incident = { ...plannedChange([intrusion(180)]).after, alertPending: false, alertSentSeq: 1 };
+    const change = plannedChange([intrusion(240)], { stored: new Map([[sent.id, sent]]), from: 2 });
+    expect(change.after).toMatchObject({ alertPending: false, alertSentSeq: 1 });
+
+    await store.save(change);
+
+    const input = lastUpdate();
+    const written = assignments(input);
+    expect(written).not.toHaveProperty('alertPending');
+    expect(written).not.toHaveProperty('alertSentSeq');
+    expect(written).not.toHaveProperty('gsi1pk');
+    expect(written).not.toHaveProperty('gsi1sk');
+    expect(JSON.stringify(input)).not.toMatch(/alertSentSeq|alertClaim/);
+  });
+
+  it('puts the incident back on the pending-alerts index when its severity is raised', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const cafe = { source: { id: 'cafe-0001', kind: 'cafe_system' as const } };
+    // 21:50 Shanghai at a café: level 3; 22:10 adds the night boost: level 2.
+    const opened = plannedChange([eventAt('cafe.minor_admitted', -15_000, { id: 'm-1', ...cafe })]).after;
+    const sent = { ...opened, alertPending: false, alertSentSeq: 1 };
+    const change = plannedChange([eventAt('cafe.minor_admitted', -13_800, { id: 'm-2', ...cafe })], {
+      stored: new Map([[sent.id, sent]]),
+      from: 2,
+    });
+    expect(change.alertRaised).toBe(true);
+
+    await store.save(change);
+
+    expect(assignments(lastUpdate())).toMatchObject({
+      alertSeq: 2,
+      alertReason: 'severity-raised',
+      severity: 2,
+      alertPending: true,
+      gsi1pk: 'ALERT#PENDING',
+      gsi1sk: `${NOW.toISOString()}#${opened.id}`,
+    });
+  });
+
+  it('answers conflict when another writer got there first', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(store.save(plannedChange([intrusion(180)]))).resolves.toBe('conflict');
+  });
+
+  it('passes any other error on', async () => {
+    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    ddb.on(UpdateCommand).rejects(throttled);
+
+    await expect(store.save(plannedChange([intrusion(180)]))).rejects.toThrow(throttled.message);
+  });
+
+  it('creates an incident over an expired one that TTL has not deleted yet', async () => {
+    const resetClock = eventAt('camera.intrusion', 0, { id: 'rtc-1', occurredAt: '2000-01-01T00:03:00+08:00' });
+    const stale = plannedChange([resetClock]).after;
+    expect(stale.expiresAt).toBeLessThan(NOW_SECONDS);
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [item(stale)] } });
+    ddb.on(UpdateCommand).resolves({});
+
+    const found = await store.load([stale.id]);
+    const change = plannedChange([{ ...resetClock, id: 'rtc-2' }], { stored: found, from: 2 });
+    await store.save(change);
+
+    expect(change.before).toBeUndefined();
+    const input = lastUpdate();
+    // The create must also be allowed when the item there has expired: its condition has to look at the TTL.
+    const condition = (input.ConditionExpression ?? '').replace(
+      /#\w+/g,
+      (n) => input.ExpressionAttributeNames?.[n] ?? n,
+    );
+    expect(condition).toContain('expiresAt');
+  });
+});
