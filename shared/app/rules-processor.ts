@@ -131,10 +131,7 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       [...groups.values()].map(async (group) => {
         let view = stored;
         for (let attempt = 0; ; attempt++) {
-          const plan = planIncidents(group, view, {
-            now: deps.now(),
-            incidentRetentionDays: deps.incidentRetentionDays,
-          });
+          const plan = planIncidents(group, view, { now, incidentRetentionDays: deps.incidentRetentionDays });
           const outcomes = await Promise.all(
             plan.changes.map((change) =>
               deps.incidents.save(change).catch((error: unknown) => {

@@ -92,11 +92,8 @@ export class InMemoryAlertOutbox implements AlertOutbox {
   /** Thrown by claim / markSent while set. */
   failClaimWith: Error | undefined;
   failMarkSentWith: Error | undefined;
-  readonly #now: () => Date;
-
-  constructor(now: () => Date) {
-    this.#now = now;
-  }
+  // Same shape as the Dynamo outbox's constructor; the in-memory claim needs no clock.
+  constructor(_now: () => Date) {}
 
   /** Stores an incident as the rules wrote it. */
   put(incident: Incident): void {
