@@ -81,6 +81,8 @@ export function planIncidents(
   const duplicates: Sighting[] = [];
   // New timeline entries are built at the end, and only for the sightings the bounded timeline keeps.
   const newEntries = new Map<string, Sighting[]>();
+  // A device that resends a burst repeats ids the bounded recentEventIds may already have forgotten.
+  const seenInBatch = new Set<string>();
   const current = (id: string) => working.get(id) ?? stored.get(id);
 
   for (const s of sightings) {
@@ -97,13 +99,19 @@ export function planIncidents(
     // The route depends on the previous window's lastSeen, which another shard may have moved since this event was
     // first applied: an id seen in either candidate was applied already.
     const other = joinsPrevious ? current(ownId) : previous;
-    if ((target && isAlreadyApplied(target, s)) || other?.recentEventIds.includes(s.event.id)) {
+    const seenKey = `${id}|${s.event.id}`;
+    if (
+      seenInBatch.has(seenKey) ||
+      (target && isAlreadyApplied(target, s)) ||
+      other?.recentEventIds.includes(s.event.id)
+    ) {
       duplicates.push(s);
       continue;
     }
     if (target) applySighting(target, s);
     else target = openIncident(id, s, ctx);
     working.set(id, target);
+    seenInBatch.add(seenKey);
     const entries = newEntries.get(id);
     if (entries) keepBounded(entries, s);
     else newEntries.set(id, [s]);

@@ -161,3 +161,20 @@ describe('planIncidents', () => {
     expect(compareSequence('10', '9')).toBeGreaterThan(0);
   });
 });
+
+describe('planIncidents with resent bursts', () => {
+  it('counts each event id once within a batch, however far apart the resends are', () => {
+    const burst = sightings(
+      'camera.intrusion',
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    const resent = sightings(
+      'camera.intrusion',
+      Array.from({ length: 20 }, (_, i) => i),
+      { firstSeq: 201 },
+    );
+    const { changes, duplicates } = planIncidents([...burst, ...resent], new Map(), ctx);
+    expect(changes[0]?.after.eventCount).toBe(200);
+    expect(duplicates).toHaveLength(20);
+  });
+});

@@ -1,0 +1,96 @@
+// `npm start`: the platform on this machine, no AWS account and no Docker. See `npm start -- --help`.
+import { parseArgs } from 'node:util';
+import { runDemo } from './demo.ts';
+import { startPlatform } from './platform.ts';
+import { paint } from './terminal.ts';
+
+const HELP = `sanwang local mode — the real rules and notify handlers on local DynamoDB, Kinesis and SNS/SQS servers.
+
+Usage: npm start [-- options]
+
+  --no-demo              start the platform and wait; do not play the night-shift demo
+  --exit                 stop after the demo instead of waiting for Ctrl-C (for scripts and CI)
+  --dynamodb-port N      port of the DynamoDB server (dynalite)      default: a free port
+  --kinesis-port N       port of the Kinesis server (kinesalite)     default: a free port
+  --sns-port N           port of the SNS/SQS server (fauxqs)         default: a free port
+  --desks FILE           duty desks and their filters                default: config/desks.json
+  --time-zone TZ         zone for night hours and SMS times          default: Asia/Shanghai
+  --verbose              show the handlers' own JSON logs (Powertools, personal data masked)
+  -h, --help             this text
+
+Everything listens on 127.0.0.1 and lives in memory: stopping forgets it all.`;
+
+const { values } = parseArgs({
+  options: {
+    'no-demo': { type: 'boolean', default: false },
+    exit: { type: 'boolean', default: false },
+    'dynamodb-port': { type: 'string' },
+    'kinesis-port': { type: 'string' },
+    'sns-port': { type: 'string' },
+    desks: { type: 'string' },
+    'time-zone': { type: 'string', default: 'Asia/Shanghai' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port'): number {
+  const raw = values[name];
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    console.error(`--${name} must be a port number (0–65535), got "${raw}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const timeZone = values['time-zone'];
+console.log(paint.bold('三网 sanwang — local mode'));
+const platform = await startPlatform({
+  dynamodbPort: port('dynamodb-port'),
+  kinesisPort: port('kinesis-port'),
+  snsPort: port('sns-port'),
+  ...(values.desks ? { desksFile: values.desks } : {}),
+  timeZone,
+  logLevel: values.verbose ? 'INFO' : values['no-demo'] ? 'WARN' : 'ERROR',
+});
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) process.exit(code);
+  stopping = true;
+  console.log(paint.dim('\nstopping: finishing the batches in flight, closing the servers …'));
+  await platform.stop();
+  console.log('stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+const { endpoints } = platform.servers;
+console.log(`  DynamoDB  ${endpoints.dynamodb}   table ${platform.resources.tableName}`);
+console.log(`  Kinesis   ${endpoints.kinesis}   stream ${platform.resources.streamName}`);
+console.log(
+  `  SNS/SQS   ${endpoints.sns}   topic ${platform.resources.topicName}, ${platform.desks.length} desk inboxes`,
+);
+
+if (!values['no-demo']) {
+  try {
+    await runDemo(platform, { now: new Date(), timeZone, write: (line) => console.log(line) });
+  } catch (error) {
+    console.error(paint.red(`demo failed: ${(error as Error).stack ?? error}`));
+    await shutdown(1);
+  }
+}
+if (values.exit) await shutdown(0);
+console.log(
+  `\nThe platform keeps running. Put canonical events on the stream "${platform.resources.streamName}" at ${endpoints.kinesis}` +
+    ' (partition key = source.id); alerts land in the desk-* queues. Ctrl-C stops.',
+);

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import type {
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+} from 'aws-lambda';
+import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
+import type { NotifySummary } from '../shared/app/alert-notifier.ts';
+import type { BatchSummary } from '../shared/app/rules-processor.ts';
+import { type DutyDesk, DutyDeskList } from '../shared/domain/duty-desks.ts';
+import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
+import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
+import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
+import { type LocalResources, provisionLocal } from './provision.ts';
+import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
+import { type TableStreamFailure, TableStreamSource } from './table-stream-source.ts';
+
+export interface PlatformOptions extends LocalServerOptions {
+  desksFile?: string;
+  timeZone?: string;
+  shardCount?: number;
+  /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
+  batchingWindowMs?: number;
+  onRulesBatch?: (summary: BatchSummary) => void;
+  onNotifyBatch?: (summary: NotifySummary) => void;
+}
+
+/** Names as in the stack, so a reader can map local output onto the deployed resources. */
+export const LOCAL_NAMES = { table: 'sanwang', stream: 'sanwang-events', topic: 'sanwang-alerts' } as const;
+
+/** The platform running on loopback: servers, resources, the two real handlers behind Lambda-like event sources. */
+export interface Platform {
+  servers: LocalServers;
+  clients: LocalAwsClients;
+  resources: LocalResources;
+  desks: DutyDesk[];
+  stream: KinesisEventStream;
+  rules: KinesisEventSource;
+  notify: TableStreamSource;
+  failures: { rules: KinesisBatchFailure[]; notify: TableStreamFailure[] };
+  /** Resolves when every record put so far has gone through rules and every due alert through notify. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local servers, creates the table, stream, topic and desk inboxes, and runs the real rules and
+ * notify handlers (functions/*\/handler.ts, imported as Lambda would) against them.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const desks = DutyDeskList.parse(JSON.parse(readFileSync(options.desksFile ?? 'config/desks.json', 'utf8')));
+  const servers = await startLocalServers(options);
+  try {
+    const clients = createLocalAwsClients(servers.endpoints);
+    const resources = await provisionLocal(clients, {
+      tableName: LOCAL_NAMES.table,
+      streamName: LOCAL_NAMES.stream,
+      shardCount: options.shardCount ?? 2,
+      topicName: LOCAL_NAMES.topic,
+      desks,
+    });
+
+    // The handlers read their configuration from the environment at import, exactly as in Lambda.
+    Object.assign(process.env, localEndpointEnv(servers.endpoints), {
+      TABLE_NAME: resources.tableName,
+      TOPIC_ARN: resources.topicArn,
+      TIME_ZONE: options.timeZone ?? 'Asia/Shanghai',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_DEV: 'true',
+    });
+    const rulesModule = await import('../functions/rules/handler.ts');
+    const notifyModule = await import('../functions/notify/handler.ts');
+
+    const failures: Platform['failures'] = { rules: [], notify: [] };
+    const rules = new KinesisEventSource({
+      kinesis: clients.kinesis,
+      streamName: resources.streamName,
+      functionName: 'sanwang-rules',
+      batchSize: rulesEventSource.batchSize,
+      maxBatchingWindowMs: options.batchingWindowMs ?? 200,
+      bisectBatchOnError: rulesEventSource.bisectBatchOnError,
+      maxRetryAttempts: rulesEventSource.retryAttempts,
+      maxRecordAgeSeconds: rulesEventSource.maxRecordAgeSeconds,
+      handler: async (event: KinesisStreamEvent, context) => {
+        const response = (await rulesModule.handler(event, context)) as KinesisStreamBatchResponse & {
+          summary?: BatchSummary;
+        };
+        if (response.summary) options.onRulesBatch?.(response.summary);
+        return response;
+      },
+      onFailure: (failure) => {
+        failures.rules.push(failure);
+      },
+    });
+    const notify = new TableStreamSource({
+      dynamodb: clients.dynamodb,
+      tableName: resources.tableName,
+      functionName: 'sanwang-notify',
+      batchSize: notifyEventSource.batchSize,
+      bisectBatchOnError: notifyEventSource.bisectBatchOnError,
+      maxRetryAttempts: notifyEventSource.retryAttempts,
+      maxRecordAgeSeconds: notifyEventSource.maxRecordAgeSeconds,
+      handler: async (event: DynamoDBStreamEvent, context) => {
+        const response = (await notifyModule.handler(event, context)) as DynamoDBBatchResponse & {
+          summary?: NotifySummary;
+        };
+        if (response.summary) options.onNotifyBatch?.(response.summary);
+        return response;
+      },
+      onFailure: (failure) => {
+        failures.notify.push(failure);
+      },
+    });
+    await rules.start();
+    await notify.start();
+
+    let stopped: Promise<void> | undefined;
+    return {
+      servers,
+      clients,
+      resources,
+      desks,
+      stream: new KinesisEventStream({ client: clients.kinesis, streamName: resources.streamName }),
+      rules,
+      notify,
+      failures,
+      settle: async () => {
+        await rules.drain({ timeoutMs: 30_000 });
+        await notify.drain({ timeoutMs: 30_000 });
+      },
+      stop: () => {
+        stopped ??= (async () => {
+          await Promise.allSettled([rules.stop(), notify.stop()]);
+          clients.destroy();
+          await servers.stop();
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await servers.stop();
+    throw error;
+  }
+}
