@@ -5,6 +5,14 @@ import { build } from 'esbuild';
 
 const OUT = resolve('.tmp/bench');
 
+// The same AWS SDK clients the handlers build, and nothing of ours: what any such function pays at init.
+const SDK_ONLY = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+export const clients = [DynamoDBDocumentClient.from(new DynamoDBClient({})), new SNSClient({})];
+export const handler = async () => ({});
+`;
+
 /** Bundles each functions/<name>/handler.ts as the CDK stack does (minified ESM for node24, SDK external). */
 export async function bundleFunctions(): Promise<{ name: string; file: string; bytes: number }[]> {
   mkdirSync(OUT, { recursive: true });
@@ -12,10 +20,23 @@ export async function bundleFunctions(): Promise<{ name: string; file: string; b
     .filter((d) => d.isDirectory())
     .map((d) => d.name);
   const out = [];
-  for (const name of names) {
+  for (const name of names) out.push(await bundle(name, join('functions', name, 'handler.ts')));
+  return out;
+}
+
+/** The SDK-only baseline, bundled the same way. */
+export async function bundleSdkBaseline(): Promise<{ name: string; file: string; bytes: number }> {
+  mkdirSync(OUT, { recursive: true });
+  const entry = join(OUT, 'sdk-only.ts');
+  writeFileSync(entry, SDK_ONLY);
+  return bundle('sdk-only', entry);
+}
+
+async function bundle(name: string, entry: string): Promise<{ name: string; file: string; bytes: number }> {
+  {
     const file = join(OUT, `${name}.mjs`);
     const result = await build({
-      entryPoints: [join('functions', name, 'handler.ts')],
+      entryPoints: [entry],
       outfile: file,
       bundle: true,
       platform: 'node',
@@ -30,9 +51,8 @@ export async function bundleFunctions(): Promise<{ name: string; file: string; b
       logLevel: 'error',
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-    out.push({ name, file, bytes });
+    return { name, file, bytes };
   }
-  return out;
 }
 
 const ENV = {
@@ -58,12 +78,4 @@ export function initTimeMs(file: string, runs = 7): number {
     times.push(Number(r.stdout.trim()));
   }
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-}
-
-/** An empty module imported the same way: what any import costs before our code runs. */
-export function emptyModuleFile(): string {
-  mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, 'empty.mjs');
-  writeFileSync(file, 'export const handler = async () => ({});\n');
-  return file;
 }

@@ -51,6 +51,8 @@ function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port'): number {
   return n;
 }
 
+// Local mode runs on the machines' Node 20; the SDK's notice that later releases need Node 22 is known.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const timeZone = values['time-zone'];
 console.log(paint.bold('三网 sanwang — local mode'));
 const platform = await startPlatform({

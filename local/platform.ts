@@ -24,8 +24,8 @@ export interface PlatformOptions extends LocalServerOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
   batchingWindowMs?: number;
-  onRulesBatch?: (summary: BatchSummary) => void;
-  onNotifyBatch?: (summary: NotifySummary) => void;
+  onRulesBatch?: (summary: BatchSummary, event: KinesisStreamEvent) => void;
+  onNotifyBatch?: (summary: NotifySummary, event: DynamoDBStreamEvent) => void;
 }
 
 /** Names as in the stack, so a reader can map local output onto the deployed resources. */
@@ -88,7 +88,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         const response = (await rulesModule.handler(event, context)) as KinesisStreamBatchResponse & {
           summary?: BatchSummary;
         };
-        if (response.summary) options.onRulesBatch?.(response.summary);
+        if (response.summary) options.onRulesBatch?.(response.summary, event);
         return response;
       },
       onFailure: (failure) => {
@@ -107,7 +107,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         const response = (await notifyModule.handler(event, context)) as DynamoDBBatchResponse & {
           summary?: NotifySummary;
         };
-        if (response.summary) options.onNotifyBatch?.(response.summary);
+        if (response.summary) options.onNotifyBatch?.(response.summary, event);
         return response;
       },
       onFailure: (failure) => {
