@@ -2,6 +2,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import type { SanwangEventInput } from '../events/envelope.ts';
 import { EVENT_TYPES } from '../events/envelope.ts';
 import { exampleEvent } from '../events/examples.ts';
+import { ALARM_RULES, indexRules } from '../shared/domain/rule-registry.ts';
 
 const SHARD = 'shardId-000000000000';
 const BASE = Date.parse('2026-11-25T02:00:00+08:00');
@@ -40,7 +41,8 @@ export function stormEvents(n = 1000): SanwangEventInput[] {
 
 /** 1,000 events of every alarm type from 1,000 different sources: as many incidents. */
 export function distinctEvents(n = 1000): SanwangEventInput[] {
-  const types = EVENT_TYPES.filter((t) => t !== 'patrol.checkin');
+  const withRules = indexRules(ALARM_RULES);
+  const types = EVENT_TYPES.filter((t) => withRules.has(t));
   return Array.from({ length: n }, (_, i) => {
     const type = types[i % types.length]!;
     const example = exampleEvent(type);

@@ -86,4 +86,6 @@ export const Evidence = z.object({
   /** The original device payload, kept verbatim by the ingest adapters. */
   raw: z.string().max(16_384).optional(),
   contentType: z.string().max(100).optional(),
+  /** Size of a picture or clip that came with the event; pictures are not put on the stream. */
+  bytes: z.number().int().min(0).optional(),
 });

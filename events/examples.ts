@@ -20,6 +20,7 @@ const payloads: { [T in EventType]: Extract<SanwangEventInput, { type: T }>['pay
     score: 0.93,
     subject: { fullName: '王大力', idNumber: EXAMPLE_ADULT_ID },
   },
+  'camera.other': { vendor: 'hikvision', vendorType: 'PIR', description: 'PIR alarm' },
   'device.offline': { lastSeenAt: '2026-11-25T01:40:00+08:00', reason: 'heartbeat_lost' },
   'patrol.checkin': {
     tourId: 'T-night-03',

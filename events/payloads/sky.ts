@@ -32,6 +32,13 @@ export const skyPayloads = {
     subject: Person.optional(),
     plate: z.string().max(16).optional(),
   }),
+  /** A device event type sanwang has no rule for yet: kept on the stream (and for future rules), not rejected. */
+  'camera.other': z.object({
+    state: AlarmState,
+    vendor: z.string().min(1).max(20),
+    vendorType: z.string().min(1).max(64).meta({ description: "The device's own event type, e.g. Hikvision PIR" }),
+    description: z.string().max(200).optional(),
+  }),
   'device.offline': z.object({
     lastSeenAt: Instant.optional(),
     reason: z.enum(['heartbeat_lost', 'power', 'network', 'disk_error', 'unknown']).default('heartbeat_lost'),

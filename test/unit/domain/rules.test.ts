@@ -22,9 +22,9 @@ describe('rule registry', () => {
     for (const rule of ALARM_RULES) expect(rule.id).toMatch(/^(sky|ground|internet)\.[a-z-]+$/);
   });
 
-  it('has an alarm rule for every event type except the routine patrol check-in', () => {
+  it('has an alarm rule for every event type except the routine check-in and unknown device types', () => {
     const uncovered = EVENT_TYPES.filter((t) => !byType.has(t));
-    expect(uncovered).toEqual(['patrol.checkin']);
+    expect(uncovered).toEqual(['camera.other', 'patrol.checkin']);
   });
 
   it('is not applicable to events of other types', () => {
