@@ -6,6 +6,8 @@ export interface DemoStep {
   at: string; // local HH:mm, for the narration
   says: string;
   events: SanwangEventInput[];
+  /** Payloads in a device's own format, posted to /v1/events/<format>. */
+  devicePayloads?: { label: string; format: string; contentType: string; body: string | Buffer; device?: string }[];
   /** Bytes that are not a valid event, put on the stream as they are. */
   malformed?: { partitionKey: string; data: string }[];
 }

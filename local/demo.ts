@@ -1,5 +1,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { postSigned } from '../cli/signed-request.ts';
+import type { IngestSummary } from '../events/api.ts';
 import { quarantinePk } from '../shared/adapters/quarantine-store.ts';
 import type { Incident } from '../shared/domain/incident.ts';
 import { localTime } from '../shared/domain/local-time.ts';
@@ -7,6 +9,7 @@ import { severityLabel } from '../shared/domain/severity.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { nightShift } from './demo-scenario.ts';
 import { takeAlerts } from './desk-inbox.ts';
+import { DEMO_INTEGRATION_ID } from './local-integrations.ts';
 import type { Platform } from './platform.ts';
 import { paint } from './terminal.ts';
 
@@ -61,7 +64,11 @@ export async function runDemo(
         }),
       );
       totals.recordsPosted += step.malformed.length;
-      write(paint.dim(`       → ${step.malformed.length} malformed records onto the stream`));
+      write(
+        paint.dim(
+          `       → ${step.malformed.length} records straight onto the stream (an old integration that bypasses the API)`,
+        ),
+      );
     }
     await platform.settle();
 
@@ -107,6 +114,30 @@ export async function runDemo(
   );
   write(`  quarantined       ${totals.quarantined}`);
   return totals;
+}
+
+/** Posts through the front door, signed as the demo integration; returns a one-line account of the answer. */
+async function post(platform: Platform, path: string, contentType: string, body: string | Buffer) {
+  const integration = platform.integrations.find((i) => i.id === DEMO_INTEGRATION_ID) ?? platform.integrations[0]!;
+  const { status, body: answer } = await postSigned({
+    url: `${platform.apiUrl}${path}`,
+    integrationId: integration.id,
+    secret: integration.secrets[0]!,
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+    contentType,
+  });
+  const summary = answer as Partial<IngestSummary> & { message?: string };
+  if (summary.results === undefined) return { accepted: 0, line: `HTTP ${status} ${summary.message ?? ''}` };
+  const parts = [`${summary.accepted} accepted`];
+  if (summary.held) parts.push(`${summary.held} held (device not registered)`);
+  if (summary.rejected) {
+    const first = summary.results.find((r) => r.status === 'rejected');
+    parts.push(
+      `${summary.rejected} rejected${first?.status === 'rejected' ? ` — ${first.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` : ''}`,
+    );
+  }
+  for (const ignored of summary.ignored ?? []) parts.push(`${ignored.count} ignored (${ignored.reason})`);
+  return { accepted: summary.accepted ?? 0, line: `HTTP ${status}, ${parts.join(', ')}` };
 }
 
 async function countyIncidents(platform: Platform, county: string): Promise<Incident[]> {

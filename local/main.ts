@@ -1,6 +1,9 @@
 // `npm start`: the platform on this machine, no AWS account and no Docker. See `npm start -- --help`.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.ts';
+import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE, LOCAL_STATE_DIR } from './local-integrations.ts';
 import { startPlatform } from './platform.ts';
 import { paint } from './terminal.ts';
 
@@ -13,6 +16,7 @@ Usage: npm start [-- options]
   --dynamodb-port N      port of the DynamoDB server (dynalite)      default: a free port
   --kinesis-port N       port of the Kinesis server (kinesalite)     default: a free port
   --sns-port N           port of the SNS/SQS server (fauxqs)         default: a free port
+  --api-port N           port of the ingest API                      default: 8787 (0: a free port)
   --desks FILE           duty desks and their filters                default: config/desks.json
   --time-zone TZ         zone for night hours and SMS times          default: Asia/Shanghai
   --verbose              show the handlers' own JSON logs (Powertools, personal data masked)
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     'dynamodb-port': { type: 'string' },
     'kinesis-port': { type: 'string' },
     'sns-port': { type: 'string' },
+    'api-port': { type: 'string' },
     desks: { type: 'string' },
     'time-zone': { type: 'string', default: 'Asia/Shanghai' },
     verbose: { type: 'boolean', default: false },
@@ -40,9 +45,9 @@ if (values.help) {
   process.exit(0);
 }
 
-function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port'): number {
+function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port' | 'api-port', fallback = 0): number {
   const raw = values[name];
-  if (raw === undefined) return 0;
+  if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) {
     console.error(`--${name} must be a port number (0–65535), got "${raw}"`);
@@ -59,6 +64,7 @@ const platform = await startPlatform({
   dynamodbPort: port('dynamodb-port'),
   kinesisPort: port('kinesis-port'),
   snsPort: port('sns-port'),
+  apiPort: port('api-port', 8787),
   ...(values.desks ? { desksFile: values.desks } : {}),
   timeZone,
   logLevel: values.verbose ? 'INFO' : values['no-demo'] ? 'WARN' : 'ERROR',
@@ -92,7 +98,8 @@ if (!values['no-demo']) {
   }
 }
 if (values.exit) await shutdown(0);
-console.log(
-  `\nThe platform keeps running. Put canonical events on the stream "${platform.resources.streamName}" at ${endpoints.kinesis}` +
-    ' (partition key = source.id); alerts land in the desk-* queues. Ctrl-C stops.',
-);
+console.log(`
+The platform keeps running. Post events to it, signed as integration "${DEMO_INTEGRATION_ID}" (secret in ${INTEGRATIONS_FILE}):
+  npx sanwang post my-events.json                       canonical JSON: one event, an array, or {"events": [...]}
+  npx sanwang post alarm.xml --format hikvision         a device payload (hikvision, onvif, gb28181, dahua, frigate)
+Each desk's SMS arrive in its desk-* queue. Ctrl-C stops.`);

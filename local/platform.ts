@@ -1,23 +1,36 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type {
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
 } from 'aws-lambda';
+import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
 import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
 import type { NotifySummary } from '../shared/app/alert-notifier.ts';
 import type { BatchSummary } from '../shared/app/rules-processor.ts';
 import { type DutyDesk, DutyDeskList } from '../shared/domain/duty-desks.ts';
+import type { Integration } from '../shared/domain/integrations.ts';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
+import { startH2cProxy } from './h2c-proxy.ts';
+import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
+import { localLambdaContext } from './lambda-context.ts';
+import { ensureLocalIntegrations, INTEGRATIONS_FILE } from './local-integrations.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
 import { type TableStreamFailure, TableStreamSource } from './table-stream-source.ts';
 
 export interface PlatformOptions extends LocalServerOptions {
   desksFile?: string;
+  /** Devices registered at start (config/devices.json). */
+  devicesFile?: string;
+  /** The local integration registry, created with a demo integration when missing. */
+  integrationsFile?: string;
+  /** Port of the ingest API; 0 picks a free one. Default 8787. */
+  apiPort?: number;
   timeZone?: string;
   shardCount?: number;
   /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
@@ -37,6 +50,9 @@ export interface Platform {
   clients: LocalAwsClients;
   resources: LocalResources;
   desks: DutyDesk[];
+  integrations: Integration[];
+  /** Base URL of the local ingest API (the HTTP API in AWS). */
+  apiUrl: string;
   stream: KinesisEventStream;
   rules: KinesisEventSource;
   notify: TableStreamSource;
@@ -63,16 +79,35 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       desks,
     });
 
+    const integrationsFile = options.integrationsFile ?? INTEGRATIONS_FILE;
+    const integrations = ensureLocalIntegrations(integrationsFile);
+    const registry = new DynamoDeviceRegistry({ client: clients.documents, tableName: resources.tableName });
+    const devices = DeviceRegistration.array().parse(
+      JSON.parse(readFileSync(options.devicesFile ?? 'config/devices.json', 'utf8')),
+    );
+    for (const device of devices) await registry.register(device, new Date());
+
+    const kinesisH2 = await startH2cProxy(servers.endpoints.kinesis, servers.host);
     // The handlers read their configuration from the environment at import, exactly as in Lambda.
     Object.assign(process.env, localEndpointEnv(servers.endpoints), {
+      AWS_ENDPOINT_URL_KINESIS: kinesisH2.url,
       TABLE_NAME: resources.tableName,
       TOPIC_ARN: resources.topicArn,
+      STREAM_NAME: resources.streamName,
+      INTEGRATIONS_FILE: resolve(integrationsFile),
       TIME_ZONE: options.timeZone ?? 'Asia/Shanghai',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_DEV: 'true',
     });
     const rulesModule = await import('../functions/rules/handler.ts');
     const notifyModule = await import('../functions/notify/handler.ts');
+    const ingestModule = await import('../functions/ingest/handler.ts');
+    const api = await startIngestServer({
+      port: options.apiPort ?? 8787,
+      ...(options.host ? { host: options.host } : {}),
+      handler: ingestModule.handler as never,
+      context: localLambdaContext({ functionName: 'sanwang-ingest' }),
+    });
 
     const failures: Platform['failures'] = { rules: [], notify: [] };
     const rules = new KinesisEventSource({
@@ -123,6 +158,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       clients,
       resources,
       desks,
+      integrations,
+      apiUrl: api.url,
       stream: new KinesisEventStream({ client: clients.kinesis, streamName: resources.streamName }),
       rules,
       notify,
@@ -133,8 +170,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       },
       stop: () => {
         stopped ??= (async () => {
+          await api.close();
           await Promise.allSettled([rules.stop(), notify.stop()]);
           clients.destroy();
+          await kinesisH2.close();
           await servers.stop();
         })();
         return stopped;

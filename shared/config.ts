@@ -43,3 +43,20 @@ export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
 }
+
+/** Environment of the ingest function (HTTP API → Kinesis). */
+export const IngestConfig = z
+  .object({
+    STREAM_NAME: z.string().min(1),
+    TABLE_NAME: z.string().min(1),
+    /** The Secrets Manager secret holding `{"integrations": [...]}`; local mode uses INTEGRATIONS_FILE instead. */
+    INTEGRATIONS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    INTEGRATIONS_FILE: z.string().min(1).optional(),
+    TIME_ZONE: timeZone.default('Asia/Shanghai'),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6_000_000).default(1_048_576),
+  })
+  .refine((env) => (env.INTEGRATIONS_SECRET_ARN === undefined) !== (env.INTEGRATIONS_FILE === undefined), {
+    error: 'set exactly one of INTEGRATIONS_SECRET_ARN and INTEGRATIONS_FILE',
+    path: ['INTEGRATIONS_SECRET_ARN'],
+  });
+export type IngestConfig = z.infer<typeof IngestConfig>;

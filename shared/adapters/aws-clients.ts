@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -12,4 +13,9 @@ export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient
 
 export function createSnsClient(): SNSClient {
   return new SNSClient({});
+}
+
+/** The default Kinesis client (HTTP/2); local mode fronts kinesalite with an HTTP/2 proxy rather than change it. */
+export function createKinesisClient(): KinesisClient {
+  return new KinesisClient({});
 }

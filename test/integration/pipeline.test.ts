@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent, KinesisStreamEvent } from 'aws-lambda';
@@ -29,6 +32,8 @@ const context = localLambdaContext({ functionName: 'sanwang-rules' });
 beforeAll(async () => {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
   platform = await startPlatform({
+    apiPort: 0,
+    integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),
     logLevel: 'SILENT',
     batchingWindowMs: 100,
     onRulesBatch: (_summary, event) => rulesEvents.push(event),

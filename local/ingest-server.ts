@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface IngestServerOptions {
+  host?: string;
+  port?: number;
+  handler: HttpHandler;
+  context: Context;
+  /** The stage's throttling, as API Gateway applies it: a token bucket of `burst` refilled at `rate` per second. */
+  rateLimit?: { rate: number; burst: number };
+  /** API Gateway refuses larger bodies before the function runs (HTTP APIs take 10 MB). */
+  maxRequestBytes?: number;
+}
+
+/** The ingest API on loopback: what API Gateway's HTTP API does in front of the ingest function, and no more. */
+export async function startIngestServer(
+  options: IngestServerOptions,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const rate = options.rateLimit ?? { rate: 100, burst: 200 };
+  const maxBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
+  let tokens = rate.burst;
+  let refilledAt = Date.now();
+
+  const server: Server = createServer(async (req, res) => {
+    const now = Date.now();
+    tokens = Math.min(rate.burst, tokens + ((now - refilledAt) / 1000) * rate.rate);
+    refilledAt = now;
+    if (tokens < 1) {
+      res.writeHead(429, { 'content-type': 'application/json' }).end('{"message":"Too Many Requests"}');
+      return;
+    }
+    tokens -= 1;
+    const body = await readBody(req, maxBytes);
+    if (body === undefined) {
+      res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
+      return;
+    }
+    try {
+      const result = await options.handler(toEvent(req, body, now), options.context);
+      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
+    } catch (error) {
+      // API Gateway's answer when the integration fails.
+      console.error('ingest handler failed:', error);
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(req: IncomingMessage, body: Buffer, now: number): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    // Like the HTTP API: binary-safe bodies arrive base64-encoded.
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}

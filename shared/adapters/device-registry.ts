@@ -1,0 +1,116 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { Place } from '../../events/common.ts';
+import { withUnprocessedRetries } from './dynamo-retry.ts';
+
+/** A registered device: where it is, so events that do not say it can be placed and routed. */
+export const RegisteredDevice = z.object({
+  sourceId: z.string(),
+  status: z.literal('registered'),
+  place: Place,
+  name: z.string().optional(),
+});
+export type RegisteredDevice = z.infer<typeof RegisteredDevice>;
+
+/** What an operator writes to register a device (config/devices.json is a list of these). */
+export const DeviceRegistration = z.object({
+  sourceId: z.string().min(1).max(64),
+  name: z.string().max(40).optional(),
+  place: Place,
+});
+export type DeviceRegistration = z.infer<typeof DeviceRegistration>;
+
+/** What the ingest needs from the device registry. */
+export interface DeviceRegistry {
+  /** Registered devices among `sourceIds`; unknown or unregistered ids are absent. */
+  find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>>;
+  /** Records that an unknown device sent events, so an operator sees it in the "needs registration" list. */
+  noteUnregistered(
+    sourceId: string,
+    seen: { format: string; eventType: string; at: string; held: number },
+  ): Promise<void>;
+}
+
+export const devicePk = (sourceId: string) => `DEVICE#${sourceId}`;
+export const DEVICE_SK = 'DEVICE';
+/** Partition of the unregistered devices in the by-county index: operators list them in one query. */
+export const NEEDS_REGISTRATION = 'DEVICES#NEEDS-REGISTRATION';
+
+export class DynamoDeviceRegistry implements DeviceRegistry {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>> {
+    const found = new Map<string, RegisteredDevice>();
+    const unique = [...new Set(sourceIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      const keys = unique.slice(i, i + 100).map((id) => ({ pk: devicePk(id), sk: DEVICE_SK }));
+      const items = await withUnprocessedRetries(keys, async (batch) => {
+        const out = await this.#client.send(
+          new BatchGetCommand({ RequestItems: { [this.#tableName]: { Keys: batch } } }),
+        );
+        return {
+          results: out.Responses?.[this.#tableName] ?? [],
+          unprocessed: (out.UnprocessedKeys?.[this.#tableName]?.Keys ?? []) as typeof batch,
+        };
+      });
+      for (const item of items) {
+        const device = RegisteredDevice.safeParse(item);
+        if (device.success) found.set(device.data.sourceId, device.data);
+      }
+    }
+    return found;
+  }
+
+  /** Registers (or re-registers) a device: its events are placed and routed from now on. */
+  async register(device: DeviceRegistration, now: Date): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: {
+          pk: devicePk(device.sourceId),
+          sk: DEVICE_SK,
+          ...device,
+          status: 'registered',
+          registeredAt: now.toISOString(),
+        },
+      }),
+    );
+  }
+
+  async noteUnregistered(sourceId: string, seen: { format: string; eventType: string; at: string; held: number }) {
+    await this.#client
+      .send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { pk: devicePk(sourceId), sk: DEVICE_SK },
+          UpdateExpression:
+            'SET sourceId = :id, #status = if_not_exists(#status, :needs), gsi2pk = if_not_exists(gsi2pk, :list), ' +
+            'gsi2sk = :sk, firstSeen = if_not_exists(firstSeen, :at), lastSeen = :at, lastFormat = :format, ' +
+            'lastEventType = :type ADD heldEvents :held, postings :one',
+          // A device an operator registered meanwhile is left alone.
+          ConditionExpression: 'attribute_not_exists(#status) OR #status = :needs',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':id': sourceId,
+            ':needs': 'needs-registration',
+            ':list': NEEDS_REGISTRATION,
+            ':sk': `${seen.at}#${sourceId}`,
+            ':at': seen.at,
+            ':format': seen.format,
+            ':type': seen.eventType,
+            ':held': seen.held,
+            ':one': 1,
+          },
+        }),
+      )
+      .catch((error: { name?: string }) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+}

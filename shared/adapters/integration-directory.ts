@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { type Integration, IntegrationRegistry } from '../domain/integrations.ts';
+
+/** What the ingest needs to know about integrations: look one up by id. */
+export interface IntegrationDirectory {
+  get(id: string): Promise<Integration | undefined>;
+}
+
+function index(json: unknown, source: string): Map<string, Integration> {
+  const parsed = IntegrationRegistry.safeParse(json);
+  if (!parsed.success) {
+    // Name the fields but never the values: they are secrets.
+    const where = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`integration registry in ${source} is invalid: ${where}`);
+  }
+  return new Map(parsed.data.integrations.map((i) => [i.id, i]));
+}
+
+/**
+ * Integrations from one Secrets Manager secret (`{"integrations": [...]}`), cached by Powertools for five
+ * minutes, so a rotated secret takes effect without a deploy.
+ */
+export class SecretsManagerIntegrationDirectory implements IntegrationDirectory {
+  readonly #secretId: string;
+  readonly #maxAgeSeconds: number;
+
+  constructor(options: { secretId: string; maxAgeSeconds?: number }) {
+    this.#secretId = options.secretId;
+    this.#maxAgeSeconds = options.maxAgeSeconds ?? 300;
+  }
+
+  async get(id: string): Promise<Integration | undefined> {
+    const value = await getSecret(this.#secretId, { maxAge: this.#maxAgeSeconds, transform: 'json' });
+    return index(value, 'the integrations secret').get(id);
+  }
+}
+
+/** Integrations from a JSON file: local mode's stand-in for the secret, re-read when it changes on disk. */
+export class FileIntegrationDirectory implements IntegrationDirectory {
+  readonly #path: string;
+  #cache?: { text: string; byId: Map<string, Integration> };
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  async get(id: string): Promise<Integration | undefined> {
+    const text = await readFile(this.#path, 'utf8');
+    if (this.#cache?.text !== text) this.#cache = { text, byId: index(JSON.parse(text), this.#path) };
+    return this.#cache.byId.get(id);
+  }
+}

@@ -1,0 +1,159 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { postSigned, signatureHeaders } from '../../cli/signed-request.ts';
+import { exampleEvent } from '../../events/examples.ts';
+import { type Platform, startPlatform } from '../../local/platform.ts';
+import type { Incident } from '../../shared/domain/incident.ts';
+
+// The real ingest, rules and notify handlers on local servers: the HTTP API in front, the stream behind it.
+let platform: Platform;
+let url: string;
+let integration: { id: string; secret: string };
+
+beforeAll(async () => {
+  vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+  platform = await startPlatform({
+    apiPort: 0,
+    logLevel: 'SILENT',
+    batchingWindowMs: 50,
+    integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),
+  });
+  url = platform.apiUrl;
+  const demo = platform.integrations[0]!;
+  integration = { id: demo.id, secret: demo.secrets[0]! };
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const post = (path: string, body: string, contentType = 'application/json') =>
+  postSigned({
+    url: `${url}${path}`,
+    integrationId: integration.id,
+    secret: integration.secret,
+    body: Buffer.from(body),
+    contentType,
+  });
+
+async function incidentsFrom(source: string): Promise<Incident[]> {
+  const out = await platform.clients.documents.send(
+    new QueryCommand({
+      TableName: platform.resources.tableName,
+      IndexName: 'by-county',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'COUNTY#140581' },
+    }),
+  );
+  return ((out.Items ?? []) as Incident[]).filter((i) => i.sources.includes(source));
+}
+
+async function recordsSoFar(): Promise<number> {
+  await platform.settle();
+  return platform.rules.stats.records;
+}
+
+describe('ingest API on the local platform', () => {
+  it('turns a signed batch into records on the stream and then into one incident', async () => {
+    const events = Array.from({ length: 50 }, (_, i) =>
+      exampleEvent('camera.intrusion', {
+        id: `api-storm-${i}`,
+        occurredAt: new Date(Date.parse('2026-11-25T02:00:00+08:00') + i * 1000).toISOString(),
+        source: { id: 'api-cam-1', kind: 'camera' },
+      }),
+    );
+    const { status, body } = await post('/v1/events', JSON.stringify({ events }));
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ accepted: 50, rejected: 0, held: 0, failed: 0 });
+    await platform.settle();
+    expect((await incidentsFrom('api-cam-1'))[0]).toMatchObject({ eventCount: 50, alertSentSeq: 1 });
+  });
+
+  it.each([
+    [
+      'forged',
+      (h: Record<string, string>) => ({
+        ...h,
+        'webhook-signature': 'v1,Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2U=',
+      }),
+    ],
+    ['stale', (h: Record<string, string>) => h, new Date(Date.now() - 10 * 60_000)],
+    ['from an unknown integration', (h: Record<string, string>) => ({ ...h, 'x-sanwang-integration': 'nobody' })],
+  ] as const)('answers 401 to a %s request and writes nothing', async (_name, change, at?: Date) => {
+    const before = await recordsSoFar();
+    const body = Buffer.from(JSON.stringify(exampleEvent('camera.tamper', { id: `bad-${_name}` })));
+    const headers = change(
+      signatureHeaders({
+        integrationId: integration.id,
+        secret: integration.secret,
+        body,
+        contentType: 'application/json',
+        ...(at ? { now: at } : {}),
+      }),
+    );
+    const response = await fetch(`${url}/v1/events`, { method: 'POST', headers, body });
+    expect(response.status).toBe(401);
+    expect(await recordsSoFar()).toBe(before);
+  });
+
+  it('answers 401 to an altered body and to a replayed request, writing only the original', async () => {
+    const before = await recordsSoFar();
+    const body = Buffer.from(
+      JSON.stringify(exampleEvent('camera.tamper', { id: 'replay-1', source: { id: 'api-cam-2', kind: 'camera' } })),
+    );
+    const headers = signatureHeaders({
+      integrationId: integration.id,
+      secret: integration.secret,
+      body,
+      contentType: 'application/json',
+    });
+    const altered = Buffer.from(body.toString().replace('replay-1', 'replay-2'));
+    expect((await fetch(`${url}/v1/events`, { method: 'POST', headers, body: altered })).status).toBe(401);
+    expect((await fetch(`${url}/v1/events`, { method: 'POST', headers, body })).status).toBe(202);
+    expect((await fetch(`${url}/v1/events`, { method: 'POST', headers, body })).status).toBe(401);
+    expect(await recordsSoFar()).toBe(before + 1);
+  });
+
+  it('answers each event of a mixed batch and never loses the good ones', async () => {
+    const good = exampleEvent('cafe.after_hours', {
+      id: 'mixed-ok',
+      source: { id: 'api-cafe-1', kind: 'cafe_system' },
+    });
+    const bad = { ...good, id: 'mixed-bad', occurredAt: '2026-11-25 02:00:00' };
+    const { status, body } = await post('/v1/events', JSON.stringify([good, bad]));
+    expect(status).toBe(207);
+    expect(body).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      results: [
+        { index: 0, id: 'mixed-ok', status: 'accepted' },
+        {
+          index: 1,
+          id: 'mixed-bad',
+          status: 'rejected',
+          issues: [{ path: 'occurredAt', message: expect.stringContaining('offset') }],
+        },
+      ],
+    });
+  });
+
+  it('answers malformed JSON with 400 and the position, an unknown content type with 415', async () => {
+    expect(await post('/v1/events', '{"id": }')).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/line 1, column \d+/) },
+    });
+    expect(await post('/v1/events', 'id=1', 'application/x-www-form-urlencoded')).toMatchObject({ status: 415 });
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const response = await fetch(`${url}/v1/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      openapi: '3.1.0',
+      paths: { '/v1/events': {}, '/v1/events/{format}': {} },
+    });
+  });
+});
