@@ -17,17 +17,22 @@ export function buildApp(context: Record<string, unknown> = {}) {
   const desks = loadDesks(resolve(settings.desksFile));
 
   const data = new DataStack(app, 'SanwangData', {
-    description: 'sanwang stateful resources: alarm stream, incident table, alert topic, failure destinations',
+    description:
+      'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations',
     quarantineRetentionDays: settings.quarantineRetentionDays,
     desks,
     shardCount: settings.shardCount,
   });
   const functions = new FunctionsStack(app, 'SanwangFunctions', {
-    description: 'sanwang functions: rules (stream -> incidents) and notify (table stream -> SMS), with alarms',
+    description:
+      'sanwang functions: ingest API (integrations -> stream), rules (stream -> incidents) and notify ' +
+      '(table stream -> SMS), with alarms',
     data,
     timeZone: settings.timeZone,
     incidentRetentionDays: settings.incidentRetentionDays,
     quarantineRetentionDays: settings.quarantineRetentionDays,
+    apiRateLimit: settings.apiRateLimit,
+    apiBurstLimit: settings.apiBurstLimit,
   });
 
   if (settings.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

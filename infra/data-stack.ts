@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -34,6 +35,11 @@ export class DataStack extends Stack {
   readonly quarantineBucketArnExport: string;
   /** Where the notify event source mapping sends metadata of batches it gives up on. */
   readonly notifyFailureQueue: sqs.Queue;
+  /**
+   * The integrations registry the ingest API verifies signatures against: `{"integrations": [...]}`. Deployed
+   * with an empty list; operators put the integrations and their HMAC secrets in after deploy.
+   */
+  readonly integrationsSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -124,10 +130,28 @@ export class DataStack extends Stack {
         'automatically, so a dead-letter queue behind it would never receive anything.',
     });
 
+    // A fixed initial value, not generateSecretString: the value is a JSON document, not a password. CloudFormation
+    // writes SecretString only when the template's value changes, so the registry operators put in later survives
+    // every deploy as long as this initial value is left alone.
+    this.integrationsSecret = new secretsmanager.Secret(this, 'IntegrationsSecret', {
+      description: 'sanwang ingest API: integrations registry {"integrations": [...]} with their HMAC secrets',
+      encryptionKey: this.key,
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ integrations: [] })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.integrationsSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret holds HMAC keys shared with external integrators, which automatic rotation cannot reach. ' +
+        'Keys are rotated by adding a second secret to the integration, moving the integrator over, then removing ' +
+        'the old one; operators edit the secret by hand for both.',
+    });
+
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn });
+    new CfnOutput(this, 'IntegrationsSecretArn', { value: this.integrationsSecret.secretArn });
     this.quarantineBucketArnExport = `${this.stackName}-QuarantineBucketArn`;
     new CfnOutput(this, 'QuarantineBucketArn', {
       value: this.quarantineBucket.bucketArn,

@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,8 @@ import { notifyEventSource, rulesEventSource } from '../shared/event-source-sett
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
 import { HandlerFunction } from './handler-function.ts';
+import { IngestAlarms } from './ingest-alarms.ts';
+import { IngestApi } from './ingest-api.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
 import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
 
@@ -18,10 +20,14 @@ export interface FunctionsStackProps extends StackProps {
   readonly timeZone: string;
   readonly incidentRetentionDays: number;
   readonly quarantineRetentionDays: number;
+  /** Ingest API default-stage throttling: steady requests per second and burst. */
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
 }
 
-/** The stateless half: the rules and notify functions, their event source mappings and alarms. */
+/** The stateless half: the ingest API, the rules and notify functions, their event source mappings and alarms. */
 export class FunctionsStack extends Stack {
+  readonly ingest: IngestApi;
   readonly rules: HandlerFunction;
   readonly notify: HandlerFunction;
 
@@ -32,6 +38,26 @@ export class FunctionsStack extends Stack {
     const alarmAction = new SnsAction(data.opsTopic);
     // The table key also encrypts the stream, topic, bucket and queue; data-plane calls need no more than this.
     const keyUse = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+    this.ingest = new IngestApi(this, 'Ingest', {
+      stream: data.stream,
+      table: data.table,
+      key: data.key,
+      integrationsSecret: data.integrationsSecret,
+      timeZone: props.timeZone,
+      rateLimit: props.apiRateLimit,
+      burstLimit: props.apiBurstLimit,
+    });
+    new IngestAlarms(this, 'IngestAlarms', {
+      fn: this.ingest.handler.fn,
+      api: this.ingest.api,
+      stream: data.stream,
+      action: alarmAction,
+    });
+    new CfnOutput(this, 'IngestApiUrl', {
+      value: this.ingest.url,
+      description: 'Base URL of the ingest API (POST v1/events, POST v1/events/{format}, GET v1/openapi.json)',
+    });
 
     this.rules = new HandlerFunction(this, 'Rules', {
       name: 'rules',

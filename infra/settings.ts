@@ -18,6 +18,10 @@ export const Settings = z.object({
   desksFile: z.string().min(1).default('config/desks.json'),
   /** Absent: on-demand stream. A number: provisioned stream with that many shards (cheaper when traffic is flat). */
   shardCount: z.coerce.number().int().min(1).max(500).optional(),
+  /** Steady-state request rate (requests per second) of the ingest API's default stage. Default 100. */
+  apiRateLimit: z.coerce.number().positive().max(10_000).default(100),
+  /** Burst (token bucket size) of the ingest API's default stage. Default 200. */
+  apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(200),
   /** Run the cdk-nag AwsSolutions checks on synth. Default true; `-c nag=false` skips them. */
   nag: flag.default(true),
 });

@@ -1,40 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-const tmp = mkdtempSync(join(tmpdir(), 'sanwang-infra-'));
-const desksFile = join(tmp, 'desks.json');
-writeFileSync(
-  desksFile,
-  JSON.stringify([
-    {
-      id: 'gaoping-command',
-      name: '高平市公安局指挥中心',
-      jurisdiction: '140581',
-      minSeverity: 2,
-      sms: ['+8613800138000'],
-    },
-  ]),
-);
-
-/** The app as `cdk synth` builds it (cdk.json's feature flags), with bundling and nag off unless asked for. */
-function testApp(context: Record<string, unknown> = {}) {
-  return buildApp({
-    ...cdkJson.context,
-    'aws:cdk:bundling-stacks': [],
-    nag: false,
-    desksFile,
-    ...context,
-  });
-}
+import { cdkJson, desksFile, testApp, tmp } from './test-app.ts';
 
 const byDefault = testApp();
 const data = Template.fromStack(byDefault.data);
@@ -161,19 +132,23 @@ describe('SanwangData', () => {
     });
   });
 
-  it('outputs the stream, table and both topics', () => {
-    for (const output of ['StreamName', 'TableName', 'AlertTopicArn', 'OpsTopicArn']) data.hasOutput(output, {});
+  it('outputs the stream, table, both topics and the integrations secret', () => {
+    for (const output of ['StreamName', 'TableName', 'AlertTopicArn', 'OpsTopicArn', 'IntegrationsSecretArn']) {
+      data.hasOutput(output, {});
+    }
   });
 });
 
 describe('SanwangFunctions', () => {
-  it('runs both handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
+  it('runs the three handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
+    functions.resourceCountIs('AWS::Lambda::Function', 3);
     functions.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: Match.anyValue() } },
-      2,
+      3,
     );
-    functions.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 2);
+    // One per function, and the ingest API's access logs.
+    functions.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 4);
     for (const role of Object.values(functions.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -255,8 +230,11 @@ describe('SanwangFunctions', () => {
     const dynamo = statements.filter((s) =>
       [s.Action].flat().some((a: string) => /^dynamodb:(GetItem|PutItem|UpdateItem|Query|Batch)/.test(a)),
     );
-    expect(dynamo).toHaveLength(2);
-    for (const statement of dynamo) {
+    // rules, notify and ingest; ingest's is on the table alone (see ingest-api.test.ts).
+    expect(dynamo).toHaveLength(3);
+    const withIndexes = dynamo.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
+    expect(withIndexes).toHaveLength(2);
+    for (const statement of withIndexes) {
       expect(JSON.stringify(statement.Resource)).toContain('/index/pending-alerts');
       expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
     }
@@ -265,11 +243,12 @@ describe('SanwangFunctions', () => {
   });
 
   it('raises alarms to the ops topic for lag, errors, throttles and given-up records', () => {
-    functions.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    // 11 for the two stream consumers, 3 for the ingest path (see ingest-api.test.ts).
+    functions.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') }] },
-      11,
+      14,
     );
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
@@ -281,9 +260,8 @@ describe('SanwangFunctions', () => {
       },
       2,
     );
-    for (const metric of ['Errors', 'Throttles']) {
-      functions.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 0 }, 2);
-    }
+    functions.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 0 }, 3);
+    functions.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Threshold: 0 }, 2);
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -359,6 +337,10 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [id, reason] of acknowledgements) {
       expect(reason.trim().length, id).toBeGreaterThan(30);
     }
+    // The ingest API's two: no authorizer at the gateway (HMAC in the function), no rotation of shared secrets.
+    expect(acknowledgements.map(([id]) => id.replace(/^Annotation::/, ''))).toEqual(
+      expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-SMG4']),
+    );
   });
 
   it('fails the synth on an unacknowledged finding', { timeout: 30_000 }, () => {
@@ -369,14 +351,26 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('bundling', () => {
-  it('bundles each handler with the local esbuild into an ESM file under 300 KB', { timeout: 60_000 }, () => {
+  it('bundles each handler (ingest, rules, notify) with the local esbuild into an ESM file under 300 KB', {
+    timeout: 60_000,
+  }, () => {
     const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile });
     const assembly = app.synth();
     const template = assembly.getStackByName('SanwangFunctions').template as {
-      Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>;
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Properties: { Code: { S3Key: string }; Environment: { Variables: { POWERTOOLS_SERVICE_NAME: string } } };
+        }
+      >;
     };
     const functionsCode = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functionsCode).toHaveLength(2);
+    expect(functionsCode.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual([
+      'sanwang-ingest',
+      'sanwang-notify',
+      'sanwang-rules',
+    ]);
     for (const { Properties } of functionsCode) {
       const bundle = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
       expect(existsSync(bundle), bundle).toBe(true);
