@@ -1,5 +1,6 @@
 import type { SanwangEventInput } from '../events/envelope.ts';
 import { EXAMPLE_ADULT_ID, EXAMPLE_MINOR_ID, exampleEvent } from '../events/examples.ts';
+import { devicePayloads } from './demo-device-payloads.ts';
 
 /** One moment of the night shift: what the narrator says, and what reaches the stream. */
 export interface DemoStep {
@@ -170,9 +171,24 @@ export function nightShift(date: string): DemoStep[] {
       ],
     },
     {
-      at: '02:50',
-      says: '一台老旧摄像机发来坏数据：本地时间无时区、县代码缺位；另一条不是 JSON（含手机号）',
+      at: '02:46',
+      says: '各类设备按自己的格式上报：海康、ONVIF、国标 GB/T 28181（GB2312）、大华、Frigate；另有一台未登记的摄像机',
       events: [],
+      devicePayloads: devicePayloads(date),
+    },
+    {
+      at: '02:50',
+      says: '坏数据：接入方发来无时区的时间（接口当场拒绝并指明字段）；一个绕过接口直写数据流的老系统发来两条坏记录',
+      events: [
+        {
+          ...exampleEvent('camera.tamper', {
+            id: 'old-platform-7',
+            source: { id: '14058110001320000099', kind: 'camera' },
+            place: school,
+          }),
+          occurredAt: `${date}T02:50:00`,
+        } as unknown as SanwangEventInput,
+      ],
       malformed: [
         {
           partitionKey: '14058110001320000099',

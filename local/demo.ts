@@ -46,15 +46,17 @@ export async function runDemo(
   for (const step of nightShift(date)) {
     write(`\n${paint.cyan(step.at)}  ${step.says}`);
     if (step.events.length > 0) {
-      const outcomes = await platform.stream.put(step.events);
-      const failed = outcomes.filter((o) => !o.ok);
+      const answer = await post(platform, '/v1/events', 'application/json', JSON.stringify({ events: step.events }));
       totals.eventsPosted += step.events.length;
-      totals.recordsPosted += step.events.length;
-      write(
-        paint.dim(
-          `       → ${step.events.length} events onto the stream${failed.length ? `, ${failed.length} NOT written` : ''}`,
-        ),
-      );
+      totals.recordsPosted += answer.accepted;
+      write(paint.dim(`       → POST /v1/events (${step.events.length} events): ${answer.line}`));
+    }
+    for (const payload of step.devicePayloads ?? []) {
+      const path = `/v1/events/${payload.format}${payload.device ? `?device=${payload.device}` : ''}`;
+      const answer = await post(platform, path, payload.contentType, payload.body);
+      totals.eventsPosted += 1;
+      totals.recordsPosted += answer.accepted;
+      write(paint.dim(`       → POST ${path} (${payload.label}): ${answer.line}`));
     }
     if (step.malformed?.length) {
       await platform.clients.kinesis.send(
@@ -105,7 +107,7 @@ export async function runDemo(
   const stats = platform.rules.stats;
   write(paint.bold('\n小结 · summary'));
   write(
-    `  events posted     ${totals.eventsPosted} (+${totals.recordsPosted - totals.eventsPosted} malformed records)`,
+    `  posted            ${totals.eventsPosted} events and device payloads; ${totals.recordsPosted} records reached the stream`,
   );
   write(`  rules batches     ${stats.batches} (${stats.records} records, ${stats.retries} retries)`);
   write(`  incidents         ${totals.incidents}`);

@@ -88,6 +88,9 @@ console.log(`  Kinesis   ${endpoints.kinesis}   stream ${platform.resources.stre
 console.log(
   `  SNS/SQS   ${endpoints.sns}   topic ${platform.resources.topicName}, ${platform.desks.length} desk inboxes`,
 );
+console.log(`  API       ${platform.apiUrl}/v1/events   (OpenAPI: ${platform.apiUrl}/v1/openapi.json)`);
+mkdirSync(LOCAL_STATE_DIR, { recursive: true });
+writeFileSync(LOCAL_API_FILE, `${JSON.stringify({ url: platform.apiUrl, pid: process.pid }, null, 2)}\n`);
 
 if (!values['no-demo']) {
   try {

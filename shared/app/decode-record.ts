@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { SanwangEvent } from '../../events/envelope.ts';
+import { describeJsonError } from '../../events/json-error.ts';
 import { formatIssues, parseEvent } from '../../events/validation.ts';
 import { scrubText } from '../domain/personal-data-masking.ts';
 import { maskedRaw, type PoisonRecord } from '../domain/poison-record.ts';
@@ -17,11 +18,13 @@ export function shardIdOf(record: KinesisStreamRecord): string {
 /** base64 → UTF-8 → JSON → envelope v1; anything that fails is poison with a reason naming the field. */
 export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
   const bytes = Buffer.from(record.kinesis.data, 'base64');
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    return poisonOf(record, bytes, `not JSON: ${(error as Error).message}`);
+    json = JSON.parse(text);
+  } catch {
+    // V8's message quotes the bytes; the scanner's names the place without them.
+    return poisonOf(record, bytes, `not JSON: ${describeJsonError(text)}`);
   }
   const parsed = parseEvent(json);
   if (!parsed.ok) return poisonOf(record, bytes, formatIssues(parsed.issues));
