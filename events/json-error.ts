@@ -36,10 +36,22 @@ class Scanner {
     if (depth > 512) this.fail('nested too deeply');
     this.space();
     const c = this.text[this.at];
-    if (c === '{') return this.object(depth);
-    if (c === '[') return this.array(depth);
-    if (c === '"') return this.string();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    if (c === '{') {
+      this.object(depth);
+      return;
+    }
+    if (c === '[') {
+      this.array(depth);
+      return;
+    }
+    if (c === '"') {
+      this.string();
+      return;
+    }
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      this.number();
+      return;
+    }
     for (const word of ['true', 'false', 'null']) {
       if (this.text.startsWith(word, this.at)) {
         this.at += word.length;

@@ -11,5 +11,5 @@ export const cameraCrowd = defineRule({
   ackMinutes: 10,
   dedupKey: placeKey,
   ignore: ignoreInactive,
-  detail: (e) => `约${e.payload.count}人`,
+  detail: (e) => (e.payload.count > 0 ? `约${e.payload.count}人` : '人数未知'),
 });
