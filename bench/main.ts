@@ -1,6 +1,7 @@
 // `npm run bench`: prints the figures the README quotes. Not part of `npm test`: timings never gate a build.
 import { distinctEvents, kinesisEvent, stormEvents } from './batches.ts';
 import { bundleFunctions, bundleSdkBaseline, initTimeMs } from './bundles.ts';
+import { measureIngestBatch, measureParsers } from './ingest.ts';
 import { countDynamoCalls, measureThroughput } from './throughput.ts';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -44,5 +45,17 @@ for (const bundle of await bundleFunctions()) {
   const ms = initTimeMs(bundle.file);
   console.log(
     `  ${bundle.name.padEnd(8)} ${kb(bundle.bytes).padStart(9)}   init ${ms.toFixed(1)} ms   ours +${(ms - sdkMs).toFixed(1)} ms, ratio ${(ms / sdkMs).toFixed(2)}× baseline`,
+  );
+}
+
+console.log('\nIngest (signature check + parse + validate + registration check + put, in-memory ports):');
+const batch = await measureIngestBatch();
+console.log(
+  `  500-event canonical batch (${kb(batch.bytes)})  ${fmt(batch.eventsPerSecond).padStart(9)} events/s   floor (JSON.parse) ${fmt(batch.floorEventsPerSecond)} events/s   ratio ${batch.ratio.toFixed(2)}× floor`,
+);
+console.log('\nDevice parsers (one payload each; floor: JSON.parse of the canonical events produced):');
+for (const row of await measureParsers()) {
+  console.log(
+    `  ${row.label.padEnd(16)} ${String(row.bytes).padStart(6)} B  ${row.events} event(s)  ${row.parseMicros.toFixed(1).padStart(7)} µs/payload   ratio ${row.ratio.toFixed(1)}× floor`,
   );
 }
