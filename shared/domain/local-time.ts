@@ -1,3 +1,5 @@
+import { zoneOffsetMs as exactZoneOffsetMs } from '../../events/adapters/device-time.ts';
+
 /** Wall-clock parts of an instant in a time zone. */
 export interface LocalTime {
   date: string; // YYYY-MM-DD
@@ -6,28 +8,10 @@ export interface LocalTime {
   hour: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, Map<number, number>>();
 // Zone offsets change only at transitions, which fall on quarter hours everywhere.
 const OFFSET_BUCKET_MS = 15 * 60_000;
 const MAX_CACHED_BUCKETS = 4096;
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 /**
  * The zone's offset from UTC at `ms`, in milliseconds. Intl is exact but slow (microseconds a call), and the
@@ -42,10 +26,7 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
   const bucket = Math.floor(ms / OFFSET_BUCKET_MS);
   let offset = zone.get(bucket);
   if (offset === undefined) {
-    const at = bucket * OFFSET_BUCKET_MS;
-    const p: Record<string, string> = {};
-    for (const part of formatter(timeZone).formatToParts(at)) p[part.type] = part.value;
-    offset = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - at;
+    offset = exactZoneOffsetMs(bucket * OFFSET_BUCKET_MS, timeZone);
     if (zone.size >= MAX_CACHED_BUCKETS) zone.clear();
     zone.set(bucket, offset);
   }
