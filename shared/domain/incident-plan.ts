@@ -74,65 +74,86 @@ export function planIncidents(
   stored: ReadonlyMap<string, Incident>,
   ctx: PlanContext,
 ): PlanResult {
-  // Working copies are cloned once per incident and then updated in place: a storm of 1,000 events must not
-  // copy a timeline 1,000 times.
-  const working = new Map<string, Incident>();
-  const changes = new Map<string, IncidentChange>();
+  // Each incident touched gets one working record: a copy cloned once and then updated in place (a storm of 1,000
+  // events must not copy a timeline 1,000 times), its times as numbers, the event ids it holds, and the sightings
+  // whose timeline entries are built at the end, only for those the bounded timeline keeps.
+  const working = new Map<string, Working>();
   const duplicates: Sighting[] = [];
-  // New timeline entries are built at the end, and only for the sightings the bounded timeline keeps.
-  const newEntries = new Map<string, Sighting[]>();
-  // A device that resends a burst repeats ids the bounded recentEventIds may already have forgotten.
-  const seenInBatch = new Set<string>();
-  const current = (id: string) => working.get(id) ?? stored.get(id);
+  const current = (id: string) => working.get(id)?.incident ?? stored.get(id);
 
   for (const s of sightings) {
     const [ownId, previousId] = candidateIds(s);
-    const previous = current(previousId);
     const at = Date.parse(s.event.occurredAt);
-    const joinsPrevious = previous !== undefined && Math.abs(at - Date.parse(previous.lastSeen)) <= s.match.windowMs;
+    const previousWork = working.get(previousId);
+    const previous = previousWork?.incident ?? stored.get(previousId);
+    const previousLast = previousWork ? previousWork.lastMs : previous && Date.parse(previous.lastSeen);
+    const joinsPrevious = previousLast !== undefined && Math.abs(at - previousLast) <= s.match.windowMs;
     const id = joinsPrevious ? previousId : ownId;
-    let target = working.get(id);
-    if (target === undefined) {
+    let w = working.get(id);
+    if (w === undefined) {
       const saved = stored.get(id);
-      target = saved && cloneIncident(saved);
+      if (saved) {
+        w = workOn(cloneIncident(saved), saved);
+        working.set(id, w);
+      }
     }
     // The route depends on the previous window's lastSeen, which another shard may have moved since this event was
     // first applied: an id seen in either candidate was applied already.
     const other = joinsPrevious ? current(ownId) : previous;
-    const seenKey = `${id}|${s.event.id}`;
-    if (
-      seenInBatch.has(seenKey) ||
-      (target && isAlreadyApplied(target, s)) ||
-      other?.recentEventIds.includes(s.event.id)
-    ) {
+    if ((w && isAlreadyApplied(w, s)) || other?.recentEventIds.includes(s.event.id)) {
       duplicates.push(s);
       continue;
     }
-    if (target) applySighting(target, s);
-    else target = openIncident(id, s, ctx);
-    working.set(id, target);
-    seenInBatch.add(seenKey);
-    const entries = newEntries.get(id);
-    if (entries) keepBounded(entries, s);
-    else newEntries.set(id, [s]);
-
-    const change = changes.get(id);
-    if (change) change.applied++;
-    else
-      changes.set(id, {
-        before: stored.get(id),
-        after: target,
-        firstSequenceNumber: s.sequenceNumber,
-        applied: 1,
-        alertRaised: false,
-      });
+    if (w) {
+      applySighting(w, s, at);
+      w.change.applied++;
+    } else {
+      w = workOn(openIncident(id, s, ctx), undefined);
+      working.set(id, w);
+    }
+    w.seen.add(s.event.id);
+    keepBounded(w.entries, s);
+    w.change.firstSequenceNumber ??= s.sequenceNumber;
   }
 
-  for (const [id, change] of changes) {
-    for (const s of newEntries.get(id) ?? []) keepBounded(change.after.timeline, timelineEntry(s));
+  const changes: IncidentChange[] = [];
+  for (const w of working.values()) {
+    if (w.change.applied === 0) continue;
+    for (const s of w.entries) keepBounded(w.incident.timeline, timelineEntry(s));
+    const change: IncidentChange = {
+      before: w.before,
+      after: w.incident,
+      firstSequenceNumber: w.change.firstSequenceNumber!,
+      applied: w.change.applied,
+      alertRaised: false,
+    };
     finishChange(change, ctx);
+    changes.push(change);
   }
-  return { changes: [...changes.values()], duplicates };
+  return { changes, duplicates };
+}
+
+interface Working {
+  incident: Incident;
+  before: Incident | undefined;
+  firstMs: number;
+  lastMs: number;
+  /** Event ids the incident holds: its recent ids plus those applied in this batch (resent bursts). */
+  seen: Set<string>;
+  entries: Sighting[];
+  change: { applied: number; firstSequenceNumber?: string };
+}
+
+function workOn(incident: Incident, before: Incident | undefined): Working {
+  return {
+    incident,
+    before,
+    firstMs: Date.parse(incident.firstSeen),
+    lastMs: Date.parse(incident.lastSeen),
+    seen: new Set(before ? incident.recentEventIds : []),
+    entries: [],
+    change: { applied: before ? 0 : 1 },
+  };
 }
 
 /** Appends, keeping the first few (how it started) and the latest (how it is going); a storm's middle goes. */
@@ -152,10 +173,10 @@ function cloneIncident(incident: Incident): Incident {
   };
 }
 
-function isAlreadyApplied(incident: Incident, s: Sighting): boolean {
-  const mark = incident.watermarks[s.shardId];
+function isAlreadyApplied(w: Working, s: Sighting): boolean {
+  const mark = w.incident.watermarks[s.shardId];
   if (mark !== undefined && compareSequence(s.sequenceNumber, mark) <= 0) return true;
-  return incident.recentEventIds.includes(s.event.id);
+  return w.seen.has(s.event.id);
 }
 
 function timelineEntry(s: Sighting): TimelineEntry {
@@ -202,14 +223,18 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
 }
 
 /** Adds one sighting to a working copy, in place. */
-function applySighting(incident: Incident, s: Sighting): void {
+function applySighting(w: Working, s: Sighting, at: number): void {
   const { event, match } = s;
-  const at = Date.parse(event.occurredAt);
-  if (at < Date.parse(incident.firstSeen)) {
+  const { incident } = w;
+  if (at < w.firstMs) {
+    w.firstMs = at;
     incident.firstSeen = event.occurredAt;
     incident.ackBy = new Date(at + match.ackMs).toISOString();
   }
-  if (at > Date.parse(incident.lastSeen)) incident.lastSeen = event.occurredAt;
+  if (at > w.lastMs) {
+    w.lastMs = at;
+    incident.lastSeen = event.occurredAt;
+  }
   incident.eventCount++;
   if (!incident.sources.includes(event.source.id)) {
     incident.sources.push(event.source.id);
