@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { describeJsonError } from '../../events/json-error.ts';
 import { type Integration, IntegrationRegistry } from '../domain/integrations.ts';
 
 /** What the ingest needs to know about integrations: look one up by id. */
@@ -7,7 +8,14 @@ export interface IntegrationDirectory {
   get(id: string): Promise<Integration | undefined>;
 }
 
-function index(json: unknown, source: string): Map<string, Integration> {
+function index(text: string, source: string): Map<string, Integration> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // V8's message quotes the text around the error, which here is a secret.
+    throw new Error(`integration registry in ${source} is not JSON: ${describeJsonError(text)}`);
+  }
   const parsed = IntegrationRegistry.safeParse(json);
   if (!parsed.success) {
     // Name the fields but never the values: they are secrets.
@@ -31,7 +39,8 @@ export class SecretsManagerIntegrationDirectory implements IntegrationDirectory 
   }
 
   async get(id: string): Promise<Integration | undefined> {
-    const value = await getSecret(this.#secretId, { maxAge: this.#maxAgeSeconds, transform: 'json' });
+    const value = await getSecret(this.#secretId, { maxAge: this.#maxAgeSeconds });
+    if (typeof value !== 'string') throw new Error('the integrations secret must be a JSON string, not binary');
     return index(value, 'the integrations secret').get(id);
   }
 }
@@ -47,7 +56,7 @@ export class FileIntegrationDirectory implements IntegrationDirectory {
 
   async get(id: string): Promise<Integration | undefined> {
     const text = await readFile(this.#path, 'utf8');
-    if (this.#cache?.text !== text) this.#cache = { text, byId: index(JSON.parse(text), this.#path) };
+    if (this.#cache?.text !== text) this.#cache = { text, byId: index(text, this.#path) };
     return this.#cache.byId.get(id);
   }
 }
