@@ -68,6 +68,24 @@ function mediaType(contentType: string | undefined): string {
  */
 export function createIngest(deps: IngestDeps) {
   return async function ingest(request: IngestRequest): Promise<IngestResponse> {
+    try {
+      return await handle(request);
+    } catch (error) {
+      // The registry, the replay guard or the device registry could not be reached: nothing was written, and the
+      // integration should retry the same events (signed anew).
+      deps.log.warn('ingest failed before writing; answered 503', { error: String(error) });
+      return problem(
+        503,
+        'unavailable',
+        'sanwang could not check this request just now; nothing was written, retry it',
+        {
+          'retry-after': '5',
+        },
+      );
+    }
+  };
+
+  async function handle(request: IngestRequest): Promise<IngestResponse> {
     const { method, path } = request;
     if (method === 'GET' && path === '/v1/openapi.json') return json(200, deps.openApi());
 
@@ -172,7 +190,7 @@ export function createIngest(deps: IngestDeps) {
             ? 207
             : 422;
     return json(statusCode, summary, statusCode === 503 ? { 'retry-after': '5' } : {});
-  };
+  }
 
   function readCanonical(body: Buffer) {
     const text = body.toString('utf8');

@@ -292,3 +292,28 @@ describe('ingest', () => {
     );
   });
 });
+
+describe('ingest when its stores are down', () => {
+  it('answers 503 with Retry-After and writes nothing when the replay guard cannot be reached', async () => {
+    const stream = new MemoryStream();
+    const ingest = createIngest({
+      integrations: { get: async () => integration },
+      replay: {
+        firstUse: async () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        },
+      },
+      devices: new MemoryDevices(),
+      stream,
+      adapters: {},
+      openApi: () => ({}),
+      timeZone: 'Asia/Shanghai',
+      maxBodyBytes: 64 * 1024,
+      log: { info() {}, warn() {} },
+    });
+    const response = await ingest(request(JSON.stringify(cafe('c-1'))));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(stream.put_).toEqual([]);
+  });
+});
