@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { signatureHeaders } from '../cli/signed-request.ts';
 import { DEVICE_ADAPTERS } from '../events/adapters/registry.ts';
 import type { SanwangEventInput } from '../events/envelope.ts';
 import { exampleEvent } from '../events/examples.ts';
+import { signatureHeaders } from '../shared/adapters/signed-request.ts';
 import { createIngest, type IngestRequest } from '../shared/app/ingest.ts';
 import type { Integration } from '../shared/domain/integrations.ts';
 

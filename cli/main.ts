@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE } from '../local/local-integrations.ts';
-import { postSigned, signatureHeaders } from './signed-request.ts';
+import { postSigned, signatureHeaders } from '../shared/adapters/signed-request.ts';
 
 const HELP = `sanwang — sign and post events to the ingest API
 

@@ -1,12 +1,17 @@
-import type { DemoStep } from './demo-scenario.ts';
-
-type Payload = NonNullable<DemoStep['devicePayloads']>[number];
+/** A payload in a device's own format, posted to /v1/events/<format>. */
+export interface DevicePayload {
+  label: string;
+  format: string;
+  contentType: string;
+  body: string | Buffer;
+  device?: string;
+}
 
 // "东门围墙区域入侵" in GB2312, as an old GB/T 28181 platform sends it (Node can decode GB2312 but not encode it).
 const GB2312_DESCRIPTION = Buffer.from('b6abc3c5cea7c7bdc7f8d3f2c8ebc7d6', 'hex');
 
 /** One payload in each device format, from the demo's registered devices (config/devices.json) plus one unknown. */
-export function devicePayloads(date: string): Payload[] {
+export function devicePayloads(date: string): DevicePayload[] {
   const local = (hhmm: string) => `${date}T${hhmm}:00`;
   const epoch = (hhmm: string) => Date.parse(`${local(hhmm)}+08:00`) / 1000;
   const gb = Buffer.concat([

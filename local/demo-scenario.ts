@@ -1,6 +1,6 @@
 import type { SanwangEventInput } from '../events/envelope.ts';
 import { EXAMPLE_ADULT_ID, EXAMPLE_MINOR_ID, exampleEvent } from '../events/examples.ts';
-import { devicePayloads } from './demo-device-payloads.ts';
+import { type DevicePayload, devicePayloads } from './demo-device-payloads.ts';
 
 /** One moment of the night shift: what the narrator says, and what reaches the stream. */
 export interface DemoStep {
@@ -8,7 +8,7 @@ export interface DemoStep {
   says: string;
   events: SanwangEventInput[];
   /** Payloads in a device's own format, posted to /v1/events/<format>. */
-  devicePayloads?: { label: string; format: string; contentType: string; body: string | Buffer; device?: string }[];
+  devicePayloads?: DevicePayload[];
   /** Bytes that are not a valid event, put on the stream as they are. */
   malformed?: { partitionKey: string; data: string }[];
 }

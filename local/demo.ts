@@ -1,8 +1,8 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { postSigned } from '../cli/signed-request.ts';
 import type { IngestSummary } from '../events/api.ts';
 import { quarantinePk } from '../shared/adapters/quarantine-store.ts';
+import { postSigned } from '../shared/adapters/signed-request.ts';
 import type { Incident } from '../shared/domain/incident.ts';
 import { localTime } from '../shared/domain/local-time.ts';
 import { severityLabel } from '../shared/domain/severity.ts';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { postSigned, signatureHeaders } from '../../cli/signed-request.ts';
 import { exampleEvent } from '../../events/examples.ts';
 import { type Platform, startPlatform } from '../../local/platform.ts';
+import { postSigned, signatureHeaders } from '../../shared/adapters/signed-request.ts';
 import type { Incident } from '../../shared/domain/incident.ts';
 
 // The real ingest, rules and notify handlers on local servers: the HTTP API in front, the stream behind it.

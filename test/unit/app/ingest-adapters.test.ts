@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../../cli/signed-request.ts';
 import { DEVICE_FORMATS, type DeviceFormat } from '../../../events/adapters/device-adapter.ts';
 import { DEVICE_ADAPTERS } from '../../../events/adapters/registry.ts';
 import type { EventResult, IngestSummary } from '../../../events/api.ts';
@@ -11,6 +10,7 @@ import type { SanwangEventInput } from '../../../events/envelope.ts';
 import { parseEvent } from '../../../events/validation.ts';
 import type { DeviceRegistry, RegisteredDevice } from '../../../shared/adapters/device-registry.ts';
 import type { EventStream, PutOutcome } from '../../../shared/adapters/event-stream.ts';
+import { signatureHeaders } from '../../../shared/adapters/signed-request.ts';
 import { createIngest, type IngestRequest } from '../../../shared/app/ingest.ts';
 import type { Integration } from '../../../shared/domain/integrations.ts';
 

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../../cli/signed-request.ts';
 import type { DeviceAdapter, DraftEvent } from '../../../events/adapters/device-adapter.ts';
 import { MalformedBodyError } from '../../../events/adapters/device-adapter.ts';
 import type { SanwangEventInput } from '../../../events/envelope.ts';
 import { EXAMPLE_MINOR_ID, exampleEvent } from '../../../events/examples.ts';
 import type { DeviceRegistry, RegisteredDevice } from '../../../shared/adapters/device-registry.ts';
 import type { EventStream, PutOutcome } from '../../../shared/adapters/event-stream.ts';
+import { signatureHeaders } from '../../../shared/adapters/signed-request.ts';
 import { createIngest, type IngestRequest } from '../../../shared/app/ingest.ts';
 import type { Integration } from '../../../shared/domain/integrations.ts';
 

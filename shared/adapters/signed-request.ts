@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SIGNATURE_HEADERS, sign } from '../shared/domain/request-signature.ts';
+import { SIGNATURE_HEADERS, sign } from '../domain/request-signature.ts';
 
 export interface SignedPost {
   url: string;
