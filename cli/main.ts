@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE } from '../local/local-integrations.ts';
+import { createDocumentClient } from '../shared/adapters/aws-clients.ts';
+import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
 import { postSigned, signatureHeaders } from '../shared/adapters/signed-request.ts';
 
 const HELP = `sanwang — sign and post events to the ingest API
@@ -10,6 +13,10 @@ const HELP = `sanwang — sign and post events to the ingest API
 Usage:
   npx sanwang post FILE [options]     sign FILE and POST it; prints the answer for each event
   npx sanwang sign FILE [options]     print the signed headers (for curl)
+  npx sanwang devices pending         devices that sent events but are not registered yet
+  npx sanwang devices register FILE   register devices (a JSON list like config/devices.json)
+
+Devices commands use the running \`npm start\` by default, or --table NAME with your AWS credentials and region.
 
 Options:
   --format NAME        device format: hikvision, onvif, gb28181, dahua, frigate (default: canonical JSON)
@@ -29,11 +36,16 @@ const { values, positionals } = parseArgs({
     integration: { type: 'string' },
     secret: { type: 'string' },
     'content-type': { type: 'string' },
+    table: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 const [command, file] = positionals;
+if (command === 'devices') {
+  await devices(positionals.slice(1), values.table);
+  process.exit(0);
+}
 if (values.help || !command || !file || !['post', 'sign'].includes(command)) {
   console.log(HELP);
   process.exit(values.help ? 0 : 2);
@@ -80,4 +92,46 @@ if (command === 'sign') {
   console.log(`HTTP ${status}`);
   console.log(typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2));
   process.exit(status < 300 || status === 207 ? 0 : 1);
+}
+
+async function devices([action, path]: string[], table: string | undefined) {
+  const localState = readJson(LOCAL_API_FILE) as { dynamodb?: string; table?: string } | undefined;
+  const tableName = table ?? localState?.table;
+  if (!tableName) {
+    console.error('no table: pass --table NAME, or start the platform with `npm start`');
+    process.exit(2);
+  }
+  // Against the running local platform unless a table was named: then the AWS credentials and region in effect.
+  const client = createDocumentClient(
+    new DynamoDBClient(
+      table === undefined && localState?.dynamodb
+        ? {
+            endpoint: localState.dynamodb,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    ),
+  );
+  const registry = new DynamoDeviceRegistry({ client, tableName });
+  if (action === 'pending') {
+    const rows = await registry.pending();
+    if (rows.length === 0) console.log('no device waits for registration');
+    for (const d of rows) {
+      console.log(
+        `${String(d.sourceId).padEnd(24)} last seen ${d.lastSeen}  ${d.lastFormat}/${d.lastEventType}  held ${d.heldEvents ?? 0}`,
+      );
+    }
+  } else if (action === 'register' && path) {
+    const list = DeviceRegistration.array().safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (!list.success) {
+      console.error(list.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+      process.exit(2);
+    }
+    for (const device of list.data) await registry.register(device, new Date());
+    console.log(`registered ${list.data.length} device(s) in ${tableName}`);
+  } else {
+    console.log(HELP);
+    process.exit(2);
+  }
 }

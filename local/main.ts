@@ -90,7 +90,10 @@ console.log(
 );
 console.log(`  API       ${platform.apiUrl}/v1/events   (OpenAPI: ${platform.apiUrl}/v1/openapi.json)`);
 mkdirSync(LOCAL_STATE_DIR, { recursive: true });
-writeFileSync(LOCAL_API_FILE, `${JSON.stringify({ url: platform.apiUrl, pid: process.pid }, null, 2)}\n`);
+writeFileSync(
+  LOCAL_API_FILE,
+  `${JSON.stringify({ url: platform.apiUrl, dynamodb: endpoints.dynamodb, table: platform.resources.tableName, pid: process.pid }, null, 2)}\n`,
+);
 
 if (!values['no-demo']) {
   try {

@@ -1,6 +1,13 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { Place } from '../../events/common.ts';
+import { tableDesign } from '../table-design.ts';
 import { withUnprocessedRetries } from './dynamo-retry.ts';
 
 /** A registered device: where it is, so events that do not say it can be placed and routed. */
@@ -81,6 +88,26 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
         },
       }),
     );
+  }
+
+  /** Devices that sent events but have no place yet, most recently seen last: what an operator must register. */
+  async pending(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: tableDesign.indexes.byCounty.name,
+          KeyConditionExpression: `${tableDesign.indexes.byCounty.partitionKey} = :list`,
+          ExpressionAttributeValues: { ':list': NEEDS_REGISTRATION },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.filter((item) => item.status === 'needs-registration');
   }
 
   async noteUnregistered(sourceId: string, seen: { format: string; eventType: string; at: string; held: number }) {
