@@ -45,8 +45,8 @@ export interface ThroughputFigures {
  */
 export async function measureThroughput(
   event: KinesisStreamEvent,
-  rounds = 5,
-  iterations = 40,
+  rounds = 7,
+  iterations = 60,
 ): Promise<ThroughputFigures> {
   const records = event.Records.length;
   const run = () => processor(memoryIncidentStore())(event);
