@@ -93,7 +93,8 @@ function readMessage(message: XmlElement, path: string, { device, text, request 
   if (operation === 'Deleted') return ignored('property deleted');
   const utcTime = inner.attrs.UtcTime;
   if (!utcTime) return issue(`${path}.Message.UtcTime`, 'is required');
-  const occurredAt = deviceTime(utcTime, request.timeZone);
+  // UtcTime is UTC by definition, with or without a Z.
+  const occurredAt = deviceTime(utcTime, 'UTC');
   if (!occurredAt) return issue(`${path}.Message.UtcTime`, 'must be an ISO 8601 date-time');
   const address = childText(child(message, XML_NS.wsnt, 'ProducerReference'), XML_NS.wsa, 'Address');
   const sourceId = device ?? producerId(address);

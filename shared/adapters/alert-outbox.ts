@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Incident } from '../domain/incident.ts';
 import { tableDesign } from '../table-design.ts';
 import { isConditionalCheckFailed } from './dynamo-retry.ts';
@@ -13,6 +13,8 @@ export interface SentAlert {
   sms: string;
   attributes: Record<string, string>;
   sentAt: string;
+  /** The incident's own expiry: the record of who was told goes with the incident. */
+  expiresAt: number;
 }
 
 /** What the notifier needs from the outbox: claim an alert that is still due, then record it as sent. */
@@ -38,23 +40,19 @@ export class DynamoAlertOutbox implements AlertOutbox {
   }
 
   async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
-    try {
-      const out = await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
-          // The attempt count and time tell an operator how often a stuck alert was tried.
-          UpdateExpression: 'SET alertAttemptedAt = :now ADD alertAttempts :one',
-          ConditionExpression: 'alertSeq = :seq AND (attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq)',
-          ExpressionAttributeValues: { ':seq': alertSeq, ':now': this.#now().toISOString(), ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Incident.parse(out.Attributes);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw error;
-    }
+    // A read, not a write: a write would put a new record on the table stream that wakes the notifier again, and
+    // while SNS fails that loop would outlive every retry limit. Records of one item arrive in order, one batch at a
+    // time, so no second notifier can be holding this alert.
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item || out.Item.alertSeq !== alertSeq) return undefined;
+    if (typeof out.Item.alertSentSeq === 'number' && out.Item.alertSentSeq >= alertSeq) return undefined;
+    return Incident.parse(out.Item);
   }
 
   async markSent(alert: SentAlert): Promise<void> {

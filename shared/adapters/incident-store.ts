@@ -93,7 +93,8 @@ export class DynamoIncidentStore implements IncidentStore {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: incidentPk(after.id), sk: INCIDENT_SK },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          // A new incident may replace an expired one that TTL has not deleted yet: none of its alert state may stay.
+          UpdateExpression: `SET ${sets.join(', ')}${before === undefined ? ' REMOVE alertSentSeq' : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -5,6 +5,7 @@ import type { AlertPublisher, OutgoingAlert } from '../adapters/alert-publisher.
 import { alertPayload, jurisdictionPath } from '../domain/alert-message.ts';
 import type { Incident } from '../domain/incident.ts';
 import { compareSequence } from '../domain/incident-key.ts';
+import { maskPersonalData } from '../domain/personal-data-masking.ts';
 import type { Log } from './rules-processor.ts';
 
 export interface AlertNotifierDeps {
@@ -26,7 +27,9 @@ export interface NotifySummary {
 
 /** The alert one incident needs now, built from its current state. */
 export function buildAlert(incident: Incident, options: { timeZone: string; ackHint?: string }): OutgoingAlert {
-  const payload = alertPayload(incident, options);
+  // Place names, checkpoint names and device ids are free text from integrations: an ID or phone number typed
+  // into one must not reach a phone.
+  const payload = maskPersonalData(alertPayload(incident, options));
   return {
     id: incident.id,
     sms: payload.sms,
@@ -109,6 +112,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
               network: alert.attributes.network,
             },
             sentAt: deps.now().toISOString(),
+            expiresAt: incident.expiresAt,
           });
           sent++;
           deps.log.info('alert sent', {

@@ -93,7 +93,7 @@ export function createIngest(deps: IngestDeps) {
     if (!route) return problem(404, 'not_found', `no route for ${method} ${path}; see GET /v1/openapi.json`);
     if (method !== 'POST') return problem(405, 'method_not_allowed', `${path} accepts POST`, { allow: 'POST' });
     const format = route[1];
-    const adapter = format === undefined ? undefined : deps.adapters[format];
+    const adapter = format !== undefined && Object.hasOwn(deps.adapters, format) ? deps.adapters[format] : undefined;
     if (format !== undefined && !adapter) {
       return problem(
         404,
@@ -216,6 +216,11 @@ export function createIngest(deps: IngestDeps) {
         )
       : new Map<string, RegisteredDevice>();
     const unregistered = new Map<string, { eventType: string; held: number }>();
+    const noteUnregistered = (draft: DraftEvent, held: boolean) => {
+      const note = unregistered.get(draft.source.id) ?? { eventType: draft.type, held: 0 };
+      if (held) note.held++;
+      unregistered.set(draft.source.id, note);
+    };
     const good: { index: number; event: SanwangEvent }[] = [];
 
     items.forEach((item, index) => {
@@ -224,12 +229,8 @@ export function createIngest(deps: IngestDeps) {
       if (ctx.adapter) {
         const draft = item as DraftEvent;
         const place = placeOf(draft, registered.get(draft.source.id));
-        if (!place.registered) {
-          const note = unregistered.get(draft.source.id) ?? { eventType: draft.type, held: 0 };
-          if (!place.place) note.held++;
-          unregistered.set(draft.source.id, note);
-        }
         if (!place.place) {
+          noteUnregistered(draft, true);
           results[index] = {
             index,
             ...(id ? { id } : {}),
@@ -252,6 +253,8 @@ export function createIngest(deps: IngestDeps) {
         results[index] = { index, ...(id ? { id } : {}), status: 'rejected', issues: [outside] };
         return;
       }
+      // Only a device inside the integration's registration is listed for operators to register.
+      if (ctx.adapter && !registered.has(parsed.event.source.id)) noteUnregistered(item as DraftEvent, false);
       good.push({ index, event: parsed.event });
     });
 

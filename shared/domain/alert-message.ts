@@ -1,5 +1,6 @@
 import type { Incident } from './incident.ts';
 import { localTime } from './local-time.ts';
+import { scrubText } from './personal-data-masking.ts';
 import { severityLabel, severityName } from './severity.ts';
 
 /** A Chinese SMS segment holds 70 UCS-2 code units; past that the message is split into billed parts of 67. */
@@ -48,7 +49,8 @@ export function smsText(incident: Incident, options: AlertTextOptions): string {
   const by = `${sameDay ? '' : `${deadline.monthDay} `}${deadline.hhmm}前${incident.deadlineVerb}`;
   const tail = ` ${what} ${when} ${by} 码${incident.code}${options.ackHint ? ` ${options.ackHint}` : ''}`;
   const room = SMS_SEGMENT - smsLength(head) - smsLength(raised) - smsLength(tail);
-  return `${head}${raised}${truncate(placeLabel(incident), room)}${tail}`;
+  // Masking keeps the length: the segment still fits.
+  return scrubText(`${head}${raised}${truncate(placeLabel(incident), room)}${tail}`);
 }
 
 /** The JSON alert for push, e-mail and queues: more detail than the SMS, and still no personal data. */

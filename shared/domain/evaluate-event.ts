@@ -59,7 +59,8 @@ export function evaluateRule(rule: AnyAlarmRule, event: SanwangEvent, ctx: Evalu
     severity: raiseSeverity(baseSeverity, boosts.length),
     baseSeverity,
     boosts,
-    dedupKey: r.dedupKey(e),
+    // Incidents never span counties: each county's desks hear about their own (and a source id is not owned).
+    dedupKey: `${event.place.county}/${r.dedupKey(e)}`,
     windowMs: r.groupWindowMinutes * 60_000,
     ackMs: r.ackMinutes * 60_000,
   };

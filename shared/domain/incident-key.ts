@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { scrubText } from './personal-data-masking.ts';
+
 /**
  * Incident identity. Windows are aligned to their own length (a 30-minute window starts at :00 or :30 UTC), so
  * every writer computes the same id for the same (rule, dedup key, window) and a conditional put makes creation
@@ -22,8 +25,14 @@ function compactUtc(ms: number): string {
   return text;
 }
 
+/** Longer keys are hashed: DynamoDB keys hold 2,048 bytes, index sort keys 1,024, and a URL can be longer. */
+const MAX_KEY_BYTES = 160;
+
 export function incidentId(ruleId: string, dedupKey: string, windowStartMs: number): string {
-  return `${ruleId}|${dedupKey}|${compactUtc(windowStartMs)}`;
+  // A key that holds an ID or phone number (a patrol app that names officers by phone) is hashed too: keys are stored.
+  const hashed = Buffer.byteLength(dedupKey) > MAX_KEY_BYTES || scrubText(dedupKey) !== dedupKey;
+  const key = hashed ? `sha1:${createHash('sha1').update(dedupKey).digest('hex')}` : dedupKey;
+  return `${ruleId}|${key}|${compactUtc(windowStartMs)}`;
 }
 
 // Crockford's alphabet: no I, L, O, U, so a code read aloud over a radio is not misheard.

@@ -9,6 +9,7 @@ import {
   type TimelineEntry,
 } from './incident.ts';
 import { compareSequence, incidentCode, incidentId, windowStart } from './incident-key.ts';
+import { scrubText } from './personal-data-masking.ts';
 
 type Match = Extract<RuleOutcome, { status: 'match' }>;
 
@@ -182,11 +183,11 @@ function isAlreadyApplied(w: Working, s: Sighting): boolean {
 function timelineEntry(s: Sighting): TimelineEntry {
   const detail = eventDetail(s.match.rule, s.event);
   return {
-    eventId: s.event.id,
+    eventId: scrubText(s.event.id),
     type: s.event.type,
     at: s.event.occurredAt,
-    source: s.event.source.id,
-    ...(detail ? { detail } : {}),
+    source: scrubText(s.event.source.id),
+    ...(detail ? { detail: scrubText(detail) } : {}),
   };
 }
 
@@ -196,21 +197,22 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
     id,
     code: incidentCode(id),
     ruleId: match.rule.id,
-    dedupKey: match.dedupKey,
+    dedupKey: scrubText(match.dedupKey),
     title: match.title,
     network: event.network,
     status: 'open',
     severity: match.severity,
     baseSeverity: match.baseSeverity,
     boosts: match.boosts,
-    place: event.place,
+    // Free text from integrations: an ID or phone number typed into a name is not stored.
+    place: event.place.name ? { ...event.place, name: scrubText(event.place.name) } : event.place,
     firstSeen: event.occurredAt,
     lastSeen: event.occurredAt,
     openedAt: ctx.now.toISOString(),
     ackBy: new Date(Date.parse(event.occurredAt) + match.ackMs).toISOString(),
     deadlineVerb: match.rule.deadlineVerb ?? '确认',
     eventCount: 1,
-    sources: [event.source.id],
+    sources: [scrubText(event.source.id)],
     timeline: [],
     recentEventIds: [event.id],
     watermarks: { [s.shardId]: s.sequenceNumber },
@@ -236,8 +238,9 @@ function applySighting(w: Working, s: Sighting, at: number): void {
     incident.lastSeen = event.occurredAt;
   }
   incident.eventCount++;
-  if (!incident.sources.includes(event.source.id)) {
-    incident.sources.push(event.source.id);
+  const source = scrubText(event.source.id);
+  if (!incident.sources.includes(source)) {
+    incident.sources.push(source);
     if (incident.sources.length > MAX_SOURCES) incident.sources.shift();
   }
   incident.recentEventIds.push(event.id);

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAlertOutbox, type SentAlert } from '../../../shared/adapters/alert-outbox.ts';
@@ -27,6 +27,7 @@ const sentAlert: SentAlert = {
   sms: '【特急】米山镇第一小学 区域入侵 11-25 02:03起 02:13前确认 码K7Q2M',
   attributes: { jurisdiction: '140581,140581100,140581100201', severity: '1', network: 'sky' },
   sentAt: NOW.toISOString(),
+  expiresAt: incident.expiresAt,
 };
 
 beforeEach(() => {
@@ -34,30 +35,29 @@ beforeEach(() => {
 });
 
 describe('DynamoAlertOutbox.claim', () => {
-  it('claims the alert with a conditional update and returns the incident as it is now', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { ...key, ...incident, alertAttempts: 1 } });
+  it('reads the incident consistently and returns it while its alert is due', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...key, ...incident } });
 
     const claimed = await outbox.claim(incident.id, 1);
 
     expect(claimed).toEqual(incident);
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: key,
-      UpdateExpression: 'SET alertAttemptedAt = :now ADD alertAttempts :one',
-      ConditionExpression: 'alertSeq = :seq AND (attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq)',
-      ExpressionAttributeValues: { ':seq': 1, ':now': NOW.toISOString(), ':one': 1 },
-      ReturnValues: 'ALL_NEW',
-    });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: key, ConsistentRead: true });
+    // A write here would put a record on the table stream and wake the notifier again.
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it('returns undefined when the condition fails: the alert was sent or superseded', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-
-    await expect(outbox.claim(incident.id, 1)).resolves.toBeUndefined();
+  it('returns undefined when the alert was sent, superseded, or the incident is gone', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { ...key, ...incident, alertSentSeq: 1 } })
+      .resolvesOnce({ Item: { ...key, ...incident, alertSeq: 2 } })
+      .resolvesOnce({});
+    for (let i = 0; i < 3; i++) await expect(outbox.claim(incident.id, 1)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 3);
   });
 
-  it('passes any other error on', async () => {
-    ddb.on(UpdateCommand).rejects(throttled());
+  it('passes any error on', async () => {
+    ddb.on(GetCommand).rejects(throttled());
 
     await expect(outbox.claim(incident.id, 1)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
   });

@@ -30,6 +30,7 @@ function assignments(input: UpdateCommandInput): Record<string, unknown> {
   return Object.fromEntries(
     expression
       .slice(4)
+      .replace(/ REMOVE .*$/, '')
       .split(', ')
       .map((part) => {
         const [name = '', value = ''] = part.split(' = ');
@@ -133,6 +134,8 @@ describe('DynamoIncidentStore.save', () => {
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
     });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':nowSeconds': Math.floor(NOW.getTime() / 1000) });
+    // An expired incident it replaces may have had its alert sent: the new one's alert must still go out.
+    expect(input.UpdateExpression).toMatch(/ REMOVE alertSentSeq$/);
     expect(input.ExpressionAttributeNames).not.toHaveProperty('#version');
     const { alertPending, alertSentSeq, ...rulesOwned } = change.after;
     expect(assignments(input)).toEqual({

@@ -195,6 +195,7 @@ describe('createAlertNotifier', () => {
       sms: '…',
       attributes: {},
       sentAt: NOW.toISOString(),
+      expiresAt: cam18.expiresAt,
     });
     const records = [
       // The image itself says the alert went out.

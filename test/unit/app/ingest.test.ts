@@ -228,6 +228,10 @@ describe('ingest', () => {
   it('answers 404 for an unknown device format, 403 for a format the integration may not post', async () => {
     const { ingest } = setup();
     expect((await ingest(request('x', { path: '/v1/events/zkteco', contentType: 'text/plain' }))).statusCode).toBe(404);
+    // Names of Object.prototype are not formats either.
+    expect((await ingest(request('x', { path: '/v1/events/constructor', contentType: 'text/plain' }))).statusCode).toBe(
+      404,
+    );
     const response = await ingest(request('cam-1 alarm', { path: '/v1/events/onvif', contentType: 'text/plain' }));
     expect(response.statusCode).toBe(403);
     expect(JSON.parse(response.body).message).toBe('integration cafe-platform is not registered for the onvif format');

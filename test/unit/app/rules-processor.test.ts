@@ -21,7 +21,7 @@ import { InMemoryIncidentStore, InMemoryQuarantineStore, memoryLog } from './fak
 const CAMERA_17 = '14058110001320000017';
 const CAMERA_18 = '14058110001320000018';
 /** The incident a camera's intrusions between 02:00 and 02:30 Shanghai land in. */
-const intrusionIncident = (camera: string) => `sky.intrusion|${camera}|20261124T1800`;
+const intrusionIncident = (camera: string) => `sky.intrusion|140581/${camera}|20261124T1800`;
 
 function setup(overrides: Partial<RulesProcessorDeps> = {}) {
   const incidents = new InMemoryIncidentStore();
@@ -322,8 +322,8 @@ describe('createRulesProcessor', () => {
 
       expect(result.batchItemFailures).toEqual([]);
       expect(shared.incidents.summary()).toMatchObject({
-        'sky.crowd|140581100201/米山镇第一小学|20261124T1800': { eventCount: 2 },
-        'sky.crowd|140581100201/米山镇第一小学|20261124T1930': { eventCount: 2 },
+        'sky.crowd|140581/140581100201/米山镇第一小学|20261124T1800': { eventCount: 2 },
+        'sky.crowd|140581/140581100201/米山镇第一小学|20261124T1930': { eventCount: 2 },
       });
       expect(result.summary.duplicates).toBe(0);
     });
