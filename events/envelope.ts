@@ -25,6 +25,13 @@ const base = {
   source: Source,
   place: Place,
   evidence: z.array(Evidence).max(8).optional(),
+  devicePriority: z
+    .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be 1, 2, 3 or 4' })
+    .optional()
+    .meta({
+      description:
+        "The device's own alarm level (GB/T 28181 AlarmPriority), 1 most severe: an incident is at least this severe",
+    }),
 };
 
 function variant<N extends Network, T extends string, P extends z.ZodType>(network: N, type: T, payload: P) {

@@ -20,6 +20,7 @@ export interface DraftCommon {
   source: DraftEvent['source'];
   place?: DraftEvent['place'];
   evidence?: EvidenceInput[];
+  devicePriority?: 1 | 2 | 3 | 4;
 }
 
 /** Assembles a draft event from its mapping and envelope fields. */

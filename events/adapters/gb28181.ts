@@ -48,8 +48,8 @@ const PRIORITY_NAMES = ['一级警情', '二级警情', '三级警情', '四级�
 /**
  * GB/T 28181 MANSCDP `<Notify>` with CmdType Alarm. The body is read in the encoding its XML declaration names;
  * without one, in GB2312 (the standard's), read with the GB18030 decoder. AlarmTime is local time in the request's
- * zone. AlarmPriority has no place in the canonical payloads: it is kept in the raw evidence and in the description
- * of `camera.other` events, and the rules set severity by type.
+ * zone. AlarmPriority becomes the envelope's devicePriority (rules never grade below it) and names the description
+ * of `camera.other` events.
  */
 export const gb28181Adapter: DeviceAdapter = {
   format: 'gb28181',
@@ -95,6 +95,7 @@ function readAlarm(
     source: { id: deviceId, kind: sourceKind(deviceId) },
     place: { county: deviceId.slice(0, 6), ...position(field('Longitude'), field('Latitude')) },
     evidence: [rawEvidence(text, request.contentType || 'Application/MANSCDP+xml')],
+    ...(priority >= 1 && priority <= 4 ? { devicePriority: priority as 1 | 2 | 3 | 4 } : {}),
   });
   return { kind: 'event', event };
 }

@@ -56,7 +56,8 @@ export function evaluateRule(rule: AnyAlarmRule, event: SanwangEvent, ctx: Evalu
     status: 'match',
     rule,
     title: typeof r.title === 'function' ? r.title(e) : r.title,
-    severity: raiseSeverity(baseSeverity, boosts.length),
+    // A device that grades its own alarms (GB/T 28181 AlarmPriority) can raise the level, never lower it.
+    severity: Math.min(raiseSeverity(baseSeverity, boosts.length), event.devicePriority ?? 4) as Severity,
     baseSeverity,
     boosts,
     // Incidents never span counties: each county's desks hear about their own (and a source id is not owned).

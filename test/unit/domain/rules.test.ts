@@ -139,3 +139,19 @@ describe('dedup keys', () => {
     expect(a.status === 'match' && a.dedupKey).not.toBe(b.status === 'match' && b.dedupKey);
   });
 });
+
+describe('device priority', () => {
+  it('raises a residential daytime intrusion to the GB/T 28181 AlarmPriority 1 the device reported', () => {
+    const e = { ...event('camera.intrusion', { ...daytime, ...ordinaryPlace }), devicePriority: 1 as const };
+    expect(evaluateRule(ruleById('sky.intrusion')!, e, ctx)).toMatchObject({
+      status: 'match',
+      baseSeverity: 3,
+      severity: 1,
+    });
+  });
+
+  it('never lowers what the rule decided', () => {
+    const e = { ...event('camera.fire_smoke'), devicePriority: 4 as const };
+    expect(evaluateRule(ruleById('sky.fire-smoke')!, e, ctx)).toMatchObject({ severity: 1 });
+  });
+});

@@ -22,3 +22,26 @@ describe('ONVIF UtcTime', () => {
     expect(Date.parse(outcome.events[0]!.occurredAt)).toBe(Date.parse('2026-11-25T18:03:00Z'));
   });
 });
+
+describe('GB/T 28181 AlarmPriority', () => {
+  it('becomes the envelope devicePriority', async () => {
+    const { gb28181Adapter } = await import('../../../../events/adapters/gb28181.ts');
+    const body = Buffer.from(
+      '<?xml version="1.0" encoding="UTF-8"?><Notify><CmdType>Alarm</CmdType><SN>1</SN><DeviceID>14058110001320000099</DeviceID>' +
+        '<AlarmPriority>1</AlarmPriority><AlarmMethod>5</AlarmMethod><AlarmTime>2026-11-26T02:00:00</AlarmTime>' +
+        '<Info><AlarmType>6</AlarmType></Info></Notify>',
+    );
+    const outcome = gb28181Adapter.parse({
+      body,
+      contentType: 'Application/MANSCDP+xml',
+      query: {},
+      receivedAt: new Date('2026-11-25T18:00:01Z'),
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(outcome.events[0]).toMatchObject({
+      type: 'camera.intrusion',
+      devicePriority: 1,
+      place: { county: '140581' },
+    });
+  });
+});
