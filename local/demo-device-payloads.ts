@@ -71,7 +71,7 @@ export function devicePayloads(date: string): DevicePayload[] {
       format: 'dahua',
       contentType: 'text/plain',
       device: 'dahua-nvr-07',
-      body: 'Heartbeat\n' + `Code=WanderDetection;action=Start;index=0;data={"Name":"路口","UTC":${epoch('02:48')}}\n`,
+      body: `Heartbeat\nCode=WanderDetection;action=Start;index=0;data={"Name":"路口","UTC":${epoch('02:48')}}\n`,
     },
     {
       label: 'Frigate review, KTV 门口 person in zone',

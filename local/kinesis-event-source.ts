@@ -10,12 +10,10 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { localLambdaContext, localRoleArn } from './lambda-context.ts';
+import { PollingSource } from './polling-source.ts';
 import {
   type DiscardReason,
-  type EventSourceStats,
-  emptyStats,
   type LocalLogger,
-  retryPolicyWithDefaults,
   runBatch,
   type StreamHandler,
   type StreamRetryPolicy,
@@ -77,42 +75,21 @@ interface ShardReader {
  * each strictly in order, one batch at a time, with partial batch responses, retries, bisection and an on-failure
  * destination. Shards are listed once at start (no resharding).
  */
-export class KinesisEventSource {
+export class KinesisEventSource extends PollingSource {
   private readonly options: KinesisEventSourceOptions;
-  private readonly policy: Required<StreamRetryPolicy>;
-  private readonly now: () => number;
-  private readonly logger: LocalLogger;
-  private readonly counters: EventSourceStats = emptyStats();
   private shards: ShardReader[] = [];
   private streamArn = '';
-  private abort?: AbortController;
-  private loops?: Promise<void>;
-  private stopping?: Promise<void>;
-  private polls = 0;
 
   constructor(options: KinesisEventSourceOptions) {
+    super(options, `Kinesis source for ${options.streamName}`);
     this.options = options;
-    this.policy = retryPolicyWithDefaults(options);
-    this.now = options.now ?? Date.now;
-    this.logger = options.logger ?? console;
-  }
-
-  /** Counters since construction. */
-  get stats(): EventSourceStats {
-    return { ...this.counters };
-  }
-
-  /** Whether start() ran and stop() has not. */
-  get running(): boolean {
-    return this.loops !== undefined && this.stopping === undefined;
   }
 
   /**
-   * Lists the shards, positions each one, then polls until stop(). Records put after this resolves are delivered.
-   * After a stop(), start() resumes each shard after its last committed record (GetShardIterator AFTER_SEQUENCE_NUMBER).
+   * Lists the shards and positions each one. Records put after start() resolves are delivered. After a stop(),
+   * start() resumes each shard after its last committed record (GetShardIterator AFTER_SEQUENCE_NUMBER).
    */
-  async start(): Promise<void> {
-    if (this.loops) throw new Error(`Kinesis source for ${this.options.streamName} is already started`);
+  protected async prepare(): Promise<void> {
     const { kinesis, streamName } = this.options;
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     this.streamArn = summary.StreamDescriptionSummary?.StreamARN ?? '';
@@ -124,40 +101,21 @@ export class KinesisEventSource {
     });
     // Taking LATEST iterators now fixes "latest" at start(), as the mapping's creation does in AWS.
     await Promise.all(this.shards.map((shard) => this.iteratorFor(forgetStaleIterator(shard))));
-    this.abort = new AbortController();
-    this.stopping = undefined;
-    this.loops = Promise.all(this.shards.map((shard) => this.pollShard(shard))).then(() => undefined);
   }
 
-  /** Lets the batches in flight finish (no retry starts), then stops polling; safe to call more than once. */
-  stop(): Promise<void> {
-    if (!this.loops) return Promise.resolve();
-    if (!this.stopping) {
-      this.abort?.abort();
-      const loops = this.loops;
-      this.stopping = loops.finally(() => {
-        this.loops = undefined;
-      });
-    }
-    return this.stopping;
+  protected run(): Promise<void> {
+    return Promise.all(this.shards.map((shard) => this.pollShard(shard))).then(() => undefined);
   }
 
-  /** Resolves once every shard has been read up to its latest record and no batch is in flight. */
-  async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
-    const since = this.polls;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running) throw new Error(`Kinesis source for ${this.options.streamName} is not running`);
-      if (this.shards.every((s) => s.closed || s.caughtUpAtPoll > since)) return;
-      if (Date.now() >= deadline) {
-        const behind = this.shards.filter((s) => !s.closed && s.caughtUpAtPoll <= since).map((s) => s.shardId);
-        throw new Error(
-          `Kinesis source for ${this.options.streamName} did not drain within ${timeoutMs} ms; ` +
-            `behind: ${behind.join(', ')}; last error: ${this.counters.lastError ?? 'none'}`,
-        );
-      }
-      await sleep(5);
-    }
+  protected caughtUpSince(poll: number): boolean {
+    return this.shards.every((s) => s.closed || s.caughtUpAtPoll > poll);
+  }
+
+  protected override behind(poll: number): string {
+    return this.shards
+      .filter((s) => !s.closed && s.caughtUpAtPoll <= poll)
+      .map((s) => s.shardId)
+      .join(', ');
   }
 
   private async listShards(): Promise<Shard[]> {

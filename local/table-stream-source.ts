@@ -9,12 +9,10 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
 import { localLambdaContext } from './lambda-context.ts';
+import { PollingSource } from './polling-source.ts';
 import {
   type DiscardReason,
-  type EventSourceStats,
-  emptyStats,
   type LocalLogger,
-  retryPolicyWithDefaults,
   runBatch,
   type StreamHandler,
   type StreamRetryPolicy,
@@ -73,42 +71,21 @@ interface PendingRecord {
  * on-failure rules as Lambda. Items that leave the index are forgotten; a later version is delivered again.
  * Not modelled: REMOVE events, old images, and changes to items outside the index.
  */
-export class TableStreamSource {
+export class TableStreamSource extends PollingSource {
   private readonly options: TableStreamSourceOptions;
-  private readonly policy: Required<StreamRetryPolicy>;
-  private readonly now: () => number;
-  private readonly logger: LocalLogger;
-  private readonly counters: EventSourceStats = emptyStats();
   /** Item key → version delivered while it was pending; null once it left the index. */
   private readonly delivered = new Map<string, string | null>();
   private streamArn = '';
   private sequence = 0n;
-  private abort?: AbortController;
-  private loop?: Promise<void>;
-  private stopping?: Promise<void>;
-  private polls = 0;
   private caughtUpAtPoll = -1;
 
   constructor(options: TableStreamSourceOptions) {
+    super(options, `table stream source for ${options.tableName}`);
     this.options = options;
-    this.policy = retryPolicyWithDefaults(options);
-    this.now = options.now ?? Date.now;
-    this.logger = options.logger ?? console;
   }
 
-  /** Counters since construction. */
-  get stats(): EventSourceStats {
-    return { ...this.counters };
-  }
-
-  /** Whether start() ran and stop() has not. */
-  get running(): boolean {
-    return this.loop !== undefined && this.stopping === undefined;
-  }
-
-  /** Checks the table has the pending-alerts index, then polls it until stop(). */
-  async start(): Promise<void> {
-    if (this.loop) throw new Error(`table stream source for ${this.options.tableName} is already started`);
+  /** Checks the table has the pending-alerts index to poll. */
+  protected async prepare(): Promise<void> {
     const { Table } = await this.options.dynamodb.send(new DescribeTableCommand({ TableName: this.options.tableName }));
     const indexName = tableDesign.indexes.pendingAlerts.name;
     if (!Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === indexName)) {
@@ -118,38 +95,14 @@ export class TableStreamSource {
       const label = new Date(this.now()).toISOString().replace('Z', '');
       this.streamArn = `${Table.TableArn}/stream/${label}`;
     }
-    this.abort = new AbortController();
-    this.stopping = undefined;
-    this.loop = this.pollTable(this.abort.signal);
   }
 
-  /** Lets the batch in flight finish (no retry starts), then stops polling; safe to call more than once. */
-  stop(): Promise<void> {
-    if (!this.loop) return Promise.resolve();
-    if (!this.stopping) {
-      this.abort?.abort();
-      this.stopping = this.loop.finally(() => {
-        this.loop = undefined;
-      });
-    }
-    return this.stopping;
+  protected run(signal: AbortSignal): Promise<void> {
+    return this.pollTable(signal);
   }
 
-  /** Resolves once a poll that began after this call found nothing left to deliver and no batch is in flight. */
-  async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
-    const since = this.polls;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running) throw new Error(`table stream source for ${this.options.tableName} is not running`);
-      if (this.caughtUpAtPoll > since) return;
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `table stream source for ${this.options.tableName} did not drain within ${timeoutMs} ms; ` +
-            `last error: ${this.counters.lastError ?? 'none'}`,
-        );
-      }
-      await sleep(5);
-    }
+  protected caughtUpSince(poll: number): boolean {
+    return this.caughtUpAtPoll > poll;
   }
 
   private async pollTable(signal: AbortSignal): Promise<void> {

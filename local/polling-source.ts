@@ -1,0 +1,88 @@
+import {
+  type EventSourceStats,
+  emptyStats,
+  type LocalLogger,
+  retryPolicyWithDefaults,
+  type StreamRetryPolicy,
+} from './stream-batch.ts';
+import { sleep } from './wait.ts';
+
+/** What every local event source shares: its retry policy, clock, logger and counters, and its start/stop/drain life. */
+export abstract class PollingSource {
+  protected readonly policy: Required<StreamRetryPolicy>;
+  protected readonly now: () => number;
+  protected readonly logger: LocalLogger;
+  protected readonly counters: EventSourceStats = emptyStats();
+  protected abort?: AbortController;
+  /** Polls started so far; drain() waits for one that began after it was called to find nothing left. */
+  protected polls = 0;
+  private loop?: Promise<void>;
+  private stopping?: Promise<void>;
+
+  constructor(
+    options: StreamRetryPolicy & { now?: () => number; logger?: LocalLogger },
+    /** Names the source in errors, e.g. `Kinesis source for sanwang-events`. */
+    protected readonly label: string,
+  ) {
+    this.policy = retryPolicyWithDefaults(options);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? console;
+  }
+
+  /** Counters since construction. */
+  get stats(): EventSourceStats {
+    return { ...this.counters };
+  }
+
+  /** Whether start() ran and stop() has not. */
+  get running(): boolean {
+    return this.loop !== undefined && this.stopping === undefined;
+  }
+
+  /** Prepares the source (shards, iterators, the index to poll), then polls until stop(). */
+  async start(): Promise<void> {
+    if (this.loop) throw new Error(`${this.label} is already started`);
+    await this.prepare();
+    this.abort = new AbortController();
+    this.stopping = undefined;
+    this.loop = this.run(this.abort.signal);
+  }
+
+  /** Lets the batches in flight finish (no retry starts), then stops polling; safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.loop) return Promise.resolve();
+    if (!this.stopping) {
+      this.abort?.abort();
+      this.stopping = this.loop.finally(() => {
+        this.loop = undefined;
+      });
+    }
+    return this.stopping;
+  }
+
+  /** Resolves once a poll that began after this call found nothing left and no batch is in flight. */
+  async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    const since = this.polls;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`${this.label} is not running`);
+      if (this.caughtUpSince(since)) return;
+      if (Date.now() >= deadline) {
+        const behind = this.behind(since);
+        throw new Error(
+          `${this.label} did not drain within ${timeoutMs} ms; ${behind ? `behind: ${behind}; ` : ''}` +
+            `last error: ${this.counters.lastError ?? 'none'}`,
+        );
+      }
+      await sleep(5);
+    }
+  }
+
+  protected abstract prepare(): Promise<void>;
+  protected abstract run(signal: AbortSignal): Promise<void>;
+  protected abstract caughtUpSince(poll: number): boolean;
+  /** What is not caught up yet, for the drain error. */
+  protected behind(_poll: number): string {
+    return '';
+  }
+}
