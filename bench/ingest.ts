@@ -33,6 +33,7 @@ function ingestUnderTest() {
           ]),
         ),
       noteUnregistered: async () => {},
+      hold: async () => {},
     },
     stream: {
       put: async (events) => events.map((e) => ({ id: e.id, ok: true as const, sequenceNumber: String(n++) })),

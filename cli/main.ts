@@ -3,10 +3,17 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE } from '../local/local-integrations.ts';
 import { createDocumentClient } from '../shared/adapters/aws-clients.ts';
 import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
+import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
 import { postSigned, signatureHeaders } from '../shared/adapters/signed-request.ts';
+import { replayHeld } from '../shared/app/replay-held.ts';
+
+// Local servers take any credentials; these only let the SDK sign.
+const LOCAL = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const HELP = `sanwang — sign and post events to the ingest API
 
@@ -14,9 +21,11 @@ Usage:
   npx sanwang post FILE [options]     sign FILE and POST it; prints the answer for each event
   npx sanwang sign FILE [options]     print the signed headers (for curl)
   npx sanwang devices pending         devices that sent events but are not registered yet
-  npx sanwang devices register FILE   register devices (a JSON list like config/devices.json)
+  npx sanwang devices register FILE   register devices (a JSON list like config/devices.json) and send on the
+                                      events they posted while unregistered
 
-Devices commands use the running \`npm start\` by default, or --table NAME with your AWS credentials and region.
+Devices commands use the running \`npm start\` by default, or --table NAME (and --stream NAME) with your AWS
+credentials and region.
 
 Options:
   --format NAME        device format: hikvision, onvif, gb28181, dahua, frigate (default: canonical JSON)
@@ -37,13 +46,14 @@ const { values, positionals } = parseArgs({
     secret: { type: 'string' },
     'content-type': { type: 'string' },
     table: { type: 'string' },
+    stream: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 const [command, file] = positionals;
 if (command === 'devices') {
-  await devices(positionals.slice(1), values.table);
+  await devices(positionals.slice(1), values.table, values.stream);
   process.exit(0);
 }
 if (values.help || !command || !file || !['post', 'sign'].includes(command)) {
@@ -94,8 +104,10 @@ if (command === 'sign') {
   process.exit(status < 300 || status === 207 ? 0 : 1);
 }
 
-async function devices([action, path]: string[], table: string | undefined) {
-  const localState = readJson(LOCAL_API_FILE) as { dynamodb?: string; table?: string } | undefined;
+async function devices([action, path]: string[], table: string | undefined, stream: string | undefined) {
+  const localState = readJson(LOCAL_API_FILE) as
+    | { dynamodb?: string; table?: string; kinesis?: string; stream?: string }
+    | undefined;
   const tableName = table ?? localState?.table;
   if (!tableName) {
     console.error('no table: pass --table NAME, or start the platform with `npm start`');
@@ -128,8 +140,33 @@ async function devices([action, path]: string[], table: string | undefined) {
       console.error(list.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
       process.exit(2);
     }
-    for (const device of list.data) await registry.register(device, new Date());
-    console.log(`registered ${list.data.length} device(s) in ${tableName}`);
+    const streamName = stream ?? localState?.stream;
+    const kinesis =
+      localState?.kinesis && stream === undefined
+        ? new KinesisClient({
+            endpoint: localState.kinesis,
+            region: 'us-east-1',
+            credentials: LOCAL,
+            requestHandler: new NodeHttpHandler(),
+          })
+        : new KinesisClient({});
+    for (const device of list.data) {
+      await registry.register(device, new Date());
+      if (!streamName) continue;
+      const replay = await replayHeld(device, {
+        registry,
+        stream: new KinesisEventStream({ client: kinesis, streamName }),
+        now: new Date(),
+      });
+      if (replay.held > 0) {
+        console.log(
+          `${device.sourceId}: ${replay.sent} held event(s) sent on, ${replay.invalid} invalid, ${replay.failed} failed`,
+        );
+      }
+    }
+    console.log(
+      `registered ${list.data.length} device(s) in ${tableName}${streamName ? '' : ' (pass --stream to send on held events)'}`,
+    );
   } else {
     console.log(HELP);
     process.exit(2);

@@ -92,7 +92,18 @@ console.log(`  API       ${platform.apiUrl}/v1/events   (OpenAPI: ${platform.api
 mkdirSync(LOCAL_STATE_DIR, { recursive: true });
 writeFileSync(
   LOCAL_API_FILE,
-  `${JSON.stringify({ url: platform.apiUrl, dynamodb: endpoints.dynamodb, table: platform.resources.tableName, pid: process.pid }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      url: platform.apiUrl,
+      dynamodb: endpoints.dynamodb,
+      table: platform.resources.tableName,
+      kinesis: endpoints.kinesis,
+      stream: platform.resources.streamName,
+      pid: process.pid,
+    },
+    null,
+    2,
+  )}\n`,
 );
 
 if (!values['no-demo']) {

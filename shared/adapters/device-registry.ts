@@ -1,12 +1,15 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { DraftEvent } from '../../events/adapters/device-adapter.ts';
 import { Place } from '../../events/common.ts';
+import { maskPersonalData } from '../domain/personal-data-masking.ts';
 import { tableDesign } from '../table-design.ts';
 import { withUnprocessedRetries } from './dynamo-retry.ts';
 
@@ -31,6 +34,8 @@ export type DeviceRegistration = z.infer<typeof DeviceRegistration>;
 export interface DeviceRegistry {
   /** Registered devices among `sourceIds`; unknown or unregistered ids are absent. */
   find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>>;
+  /** Keeps the events of an unregistered device until it is registered (then `takeHeld` hands them back). */
+  hold(events: readonly DraftEvent[], receivedAt: string): Promise<void>;
   /** Records that an unknown device sent events, so an operator sees it in the "needs registration" list. */
   noteUnregistered(
     sourceId: string,
@@ -43,6 +48,9 @@ export const DEVICE_SK = 'DEVICE';
 /** Partition of the unregistered devices in the by-county index: operators list them in one query. */
 export const NEEDS_REGISTRATION = 'DEVICES#NEEDS-REGISTRATION';
 
+/** Held events wait this long for an operator to register their device. */
+export const HELD_RETENTION_DAYS = 14;
+
 export class DynamoDeviceRegistry implements DeviceRegistry {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -50,6 +58,63 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+  }
+
+  async hold(events: readonly DraftEvent[], receivedAt: string): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(receivedAt) / 1000) + HELD_RETENTION_DAYS * 86_400;
+    const requests = events.map((event) => ({
+      PutRequest: {
+        Item: {
+          pk: devicePk(event.source.id),
+          sk: `HELD#${receivedAt}#${event.id}`,
+          // Device payloads carry no personal fields by design; masking keeps it so if one ever does.
+          event: maskPersonalData(event),
+          receivedAt,
+          expiresAt,
+        },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += 25) {
+      await withUnprocessedRetries(requests.slice(i, i + 25), async (batch) => {
+        const out = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: batch } }));
+        return { results: [], unprocessed: (out.UnprocessedItems?.[this.#tableName] ?? []) as typeof batch };
+      });
+    }
+  }
+
+  /** The held events of a device, oldest first, with a function that deletes them once they are on the stream. */
+  async takeHeld(
+    sourceId: string,
+    now: Date,
+  ): Promise<{ events: DraftEvent[]; receivedAt: string[]; remove(): Promise<void> }> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :held)',
+          ExpressionAttributeValues: { ':pk': devicePk(sourceId), ':held': 'HELD#' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const live = items.filter((i) => typeof i.expiresAt !== 'number' || i.expiresAt > now.getTime() / 1000);
+    return {
+      events: live.map((i) => i.event as DraftEvent),
+      receivedAt: live.map((i) => String(i.receivedAt)),
+      remove: async () => {
+        const deletes = items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } }));
+        for (let n = 0; n < deletes.length; n += 25) {
+          await withUnprocessedRetries(deletes.slice(n, n + 25), async (batch) => {
+            const out = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: batch } }));
+            return { results: [], unprocessed: (out.UnprocessedItems?.[this.#tableName] ?? []) as typeof batch };
+          });
+        }
+      },
+    };
   }
 
   async find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>> {

@@ -216,6 +216,7 @@ export function createIngest(deps: IngestDeps) {
         )
       : new Map<string, RegisteredDevice>();
     const unregistered = new Map<string, { eventType: string; held: number }>();
+    const held: { index: number; draft: DraftEvent }[] = [];
     const noteUnregistered = (draft: DraftEvent, held: boolean) => {
       const note = unregistered.get(draft.source.id) ?? { eventType: draft.type, held: 0 };
       if (held) note.held++;
@@ -231,11 +232,12 @@ export function createIngest(deps: IngestDeps) {
         const place = placeOf(draft, registered.get(draft.source.id));
         if (!place.place) {
           noteUnregistered(draft, true);
+          held.push({ index, draft });
           results[index] = {
             index,
             ...(id ? { id } : {}),
             status: 'held',
-            reason: `device ${draft.source.id} is not registered: an operator must give it a place before its events can be routed`,
+            reason: `device ${draft.source.id} is not registered: its events are kept and sent on when an operator registers it`,
           };
           return;
         }
@@ -258,6 +260,24 @@ export function createIngest(deps: IngestDeps) {
       good.push({ index, event: parsed.event });
     });
 
+    if (held.length) {
+      try {
+        await deps.devices.hold(
+          held.map((h) => h.draft),
+          receivedAt,
+        );
+      } catch (error) {
+        deps.log.warn('could not keep held events', { error: String(error) });
+        for (const { index, draft } of held) {
+          results[index] = {
+            index,
+            id: draft.id,
+            status: 'failed',
+            reason: 'the device is not registered and its event could not be kept: resend it',
+          };
+        }
+      }
+    }
     await Promise.all(
       [...unregistered].map(([sourceId, note]) =>
         deps.devices

@@ -131,7 +131,13 @@ describe('SanwangFunctions: ingest API', () => {
     ]);
     expect(byService('dynamodb')).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         // The table itself: the device registry and replay guard need no index.
         Resource: importOf(/IncidentTable.*Arn/),
       }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { DraftEvent } from '../../../events/adapters/device-adapter.ts';
 import { DEVICE_FORMATS, type DeviceFormat } from '../../../events/adapters/device-adapter.ts';
 import { DEVICE_ADAPTERS } from '../../../events/adapters/registry.ts';
 import type { EventResult, IngestSummary } from '../../../events/api.ts';
@@ -166,6 +167,10 @@ class MemoryDevices implements DeviceRegistry {
   constructor(readonly known: ReadonlyMap<string, RegisteredDevice>) {}
   async find(ids: readonly string[]) {
     return new Map([...this.known].filter(([id]) => ids.includes(id)));
+  }
+  readonly heldEvents: DraftEvent[] = [];
+  async hold(events: readonly DraftEvent[]) {
+    this.heldEvents.push(...events);
   }
   async noteUnregistered(sourceId: string, seen: Seen) {
     this.noted.push({ sourceId, ...seen });

@@ -40,6 +40,10 @@ class MemoryDevices implements DeviceRegistry {
   async find(ids: readonly string[]) {
     return new Map([...this.known].filter(([id]) => ids.includes(id)));
   }
+  readonly heldEvents: DraftEvent[] = [];
+  async hold(events: readonly DraftEvent[]) {
+    this.heldEvents.push(...events);
+  }
   async noteUnregistered(sourceId: string) {
     this.noted.push(sourceId);
   }
@@ -248,6 +252,8 @@ describe('ingest', () => {
     expect(body.results[1].reason).toContain('cam-unknown is not registered');
     expect(stream.put_[0]?.place).toEqual({ county: '140581', kind: 'station', name: '高平站' });
     expect(devices.noted).toEqual(['cam-unknown']);
+    // Held, not lost: the event waits in the registry until an operator places the device.
+    expect(devices.heldEvents.map((e) => e.source.id)).toEqual(['cam-unknown']);
   });
 
   it('answers 503 with Retry-After when the stream takes nothing', async () => {
