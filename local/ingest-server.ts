@@ -48,9 +48,18 @@ export async function startIngestServer(
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
     }
   });
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `the ingest API could not listen on ${host}:${options.port}: the port is in use (start with --api-port N, or 0 for a free port)`
+            : `the ingest API could not listen on ${host}:${options.port}: ${error.message}`,
+        ),
+      ),
+    );
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

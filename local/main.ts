@@ -68,6 +68,9 @@ const platform = await startPlatform({
   ...(values.desks ? { desksFile: values.desks } : {}),
   timeZone,
   logLevel: values.verbose ? 'INFO' : values['no-demo'] ? 'WARN' : 'ERROR',
+}).catch((error: Error) => {
+  console.error(paint.red(`could not start: ${error.message}`));
+  process.exit(1);
 });
 
 let stopping = false;
