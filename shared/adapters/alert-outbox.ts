@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Incident } from '../domain/incident.ts';
 import { tableDesign } from '../table-design.ts';
-import { isConditionalCheckFailed } from './dynamo-retry.ts';
+import { isConditionalCheckFailed } from './dynamo-batch.ts';
 import { INCIDENT_SK, incidentPk } from './incident-store.ts';
 
 /** The record of one alert sent: who was told what, and when. */

@@ -1,17 +1,10 @@
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { DraftEvent } from '../../events/adapters/device-adapter.ts';
 import { Place } from '../../events/common.ts';
 import { maskPersonalData } from '../domain/personal-data-masking.ts';
 import { tableDesign } from '../table-design.ts';
-import { withUnprocessedRetries } from './dynamo-retry.ts';
+import { batchGet, batchWrite } from './dynamo-batch.ts';
 
 /** A registered device: where it is, so events that do not say it can be placed and routed. */
 export const RegisteredDevice = z.object({
@@ -74,12 +67,7 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
         },
       },
     }));
-    for (let i = 0; i < requests.length; i += 25) {
-      await withUnprocessedRetries(requests.slice(i, i + 25), async (batch) => {
-        const out = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: batch } }));
-        return { results: [], unprocessed: (out.UnprocessedItems?.[this.#tableName] ?? []) as typeof batch };
-      });
-    }
+    await batchWrite(this.#client, this.#tableName, requests);
   }
 
   /** The held events of a device, oldest first, with a function that deletes them once they are on the stream. */
@@ -106,35 +94,21 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
       events: live.map((i) => i.event as DraftEvent),
       receivedAt: live.map((i) => String(i.receivedAt)),
       remove: async () => {
-        const deletes = items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } }));
-        for (let n = 0; n < deletes.length; n += 25) {
-          await withUnprocessedRetries(deletes.slice(n, n + 25), async (batch) => {
-            const out = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: batch } }));
-            return { results: [], unprocessed: (out.UnprocessedItems?.[this.#tableName] ?? []) as typeof batch };
-          });
-        }
+        await batchWrite(
+          this.#client,
+          this.#tableName,
+          items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+        );
       },
     };
   }
 
   async find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>> {
     const found = new Map<string, RegisteredDevice>();
-    const unique = [...new Set(sourceIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      const keys = unique.slice(i, i + 100).map((id) => ({ pk: devicePk(id), sk: DEVICE_SK }));
-      const items = await withUnprocessedRetries(keys, async (batch) => {
-        const out = await this.#client.send(
-          new BatchGetCommand({ RequestItems: { [this.#tableName]: { Keys: batch } } }),
-        );
-        return {
-          results: out.Responses?.[this.#tableName] ?? [],
-          unprocessed: (out.UnprocessedKeys?.[this.#tableName]?.Keys ?? []) as typeof batch,
-        };
-      });
-      for (const item of items) {
-        const device = RegisteredDevice.safeParse(item);
-        if (device.success) found.set(device.data.sourceId, device.data);
-      }
+    const keys = [...new Set(sourceIds)].map((id) => ({ pk: devicePk(id), sk: DEVICE_SK }));
+    for (const item of await batchGet(this.#client, this.#tableName, keys)) {
+      const device = RegisteredDevice.safeParse(item);
+      if (device.success) found.set(device.data.sourceId, device.data);
     }
     return found;
   }

@@ -1,9 +1,9 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../domain/incident.ts';
 import { Incident as IncidentSchema } from '../domain/incident.ts';
 import type { IncidentChange } from '../domain/incident-plan.ts';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../table-design.ts';
-import { isConditionalCheckFailed, withUnprocessedRetries } from './dynamo-retry.ts';
+import { batchGet, isConditionalCheckFailed } from './dynamo-batch.ts';
 
 /** What the rules need from incident storage: read a set of incidents, write one change exactly once. */
 export interface IncidentStore {
@@ -17,7 +17,6 @@ export const incidentPk = (id: string) => `INC#${id}`;
 
 // Written only by the notifier; the rules function must never overwrite them with a stale copy.
 const NOTIFIER_OWNED = new Set(['alertPending', 'alertSentSeq']);
-const BATCH_GET_LIMIT = 100;
 
 /** Incidents in the single table, one item each, written with conditional UpdateItem. */
 export class DynamoIncidentStore implements IncidentStore {
@@ -34,24 +33,12 @@ export class DynamoIncidentStore implements IncidentStore {
   async load(ids: readonly string[]): Promise<Map<string, Incident>> {
     const found = new Map<string, Incident>();
     const nowSeconds = Math.floor(this.#now().getTime() / 1000);
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      const keys = unique.slice(i, i + BATCH_GET_LIMIT).map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK }));
-      const items = await withUnprocessedRetries(keys, async (batch) => {
-        const out = await this.#client.send(
-          new BatchGetCommand({ RequestItems: { [this.#tableName]: { Keys: batch, ConsistentRead: true } } }),
-        );
-        return {
-          results: out.Responses?.[this.#tableName] ?? [],
-          unprocessed: (out.UnprocessedKeys?.[this.#tableName]?.Keys ?? []) as typeof batch,
-        };
-      });
-      for (const item of items) {
-        // TTL deletes lazily: an expired incident must not absorb new events.
-        if (typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds) continue;
-        const incident = IncidentSchema.parse(item);
-        found.set(incident.id, incident);
-      }
+    const keys = [...new Set(ids)].map((id) => ({ pk: incidentPk(id), sk: INCIDENT_SK }));
+    for (const item of await batchGet(this.#client, this.#tableName, keys, { consistentRead: true })) {
+      // TTL deletes lazily: an expired incident must not absorb new events.
+      if (typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds) continue;
+      const incident = IncidentSchema.parse(item);
+      found.set(incident.id, incident);
     }
     return found;
   }

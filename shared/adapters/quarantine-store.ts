@@ -1,13 +1,11 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PoisonRecord } from '../domain/poison-record.ts';
-import { withUnprocessedRetries } from './dynamo-retry.ts';
+import { batchWrite } from './dynamo-batch.ts';
 
 /** Where poison records go: written idempotently (same record, same key), read by operators. */
 export interface QuarantineStore {
   put(records: readonly PoisonRecord[]): Promise<void>;
 }
-
-const BATCH_WRITE_LIMIT = 25;
 
 /** Quarantine items share the table, one partition per UTC day, kept for the configured number of days. */
 export class DynamoQuarantineStore implements QuarantineStore {
@@ -37,12 +35,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
         },
       },
     }));
-    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
-      await withUnprocessedRetries(requests.slice(i, i + BATCH_WRITE_LIMIT), async (batch) => {
-        const out = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: batch } }));
-        return { results: [], unprocessed: (out.UnprocessedItems?.[this.#tableName] ?? []) as typeof batch };
-      });
-    }
+    await batchWrite(this.#client, this.#tableName, requests);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from './dynamo-retry.ts';
+import { isConditionalCheckFailed } from './dynamo-batch.ts';
 
 /** Remembers signed request ids for the signature window, so a captured request cannot be sent twice. */
 export interface ReplayGuard {

@@ -9,7 +9,7 @@ import {
   NEEDS_REGISTRATION,
   type RegisteredDevice,
 } from '../../../shared/adapters/device-registry.ts';
-import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-retry.ts';
+import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-batch.ts';
 
 const TABLE = 'sanwang';
 const NOW = new Date('2026-11-25T18:46:00.000Z');

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-retry.ts';
+import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-batch.ts';
 import { DynamoIncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
 import { eventAt, NOW, plannedChange } from '../app/builders.ts';

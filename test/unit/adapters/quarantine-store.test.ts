@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-retry.ts';
+import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-batch.ts';
 import { DynamoQuarantineStore, quarantinePk } from '../../../shared/adapters/quarantine-store.ts';
 import type { PoisonRecord } from '../../../shared/domain/poison-record.ts';
 import { kinesisSeq, NOW, SHARD } from '../app/builders.ts';

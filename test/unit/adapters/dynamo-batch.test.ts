@@ -4,7 +4,7 @@ import {
   isConditionalCheckFailed,
   UnprocessedItemsError,
   withUnprocessedRetries,
-} from '../../../shared/adapters/dynamo-retry.ts';
+} from '../../../shared/adapters/dynamo-batch.ts';
 
 describe('withUnprocessedRetries', () => {
   it('calls once when everything is processed', async () => {
