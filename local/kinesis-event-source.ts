@@ -10,30 +10,17 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { localLambdaContext, localRoleArn } from './lambda-context.ts';
-import { PollingSource } from './polling-source.ts';
-import {
-  type DiscardReason,
-  type LocalLogger,
-  runBatch,
-  type StreamHandler,
-  type StreamRetryPolicy,
-} from './stream-batch.ts';
+import { type BatchFailure, PollingSource } from './polling-source.ts';
+import { type LocalLogger, runBatch, type StreamHandler, type StreamRetryPolicy } from './stream-batch.ts';
 import { sleep } from './wait.ts';
 
-/** A batch handed to the on-failure destination: Lambda's KinesisBatchInfo, plus the records as S3 would get them. */
-export interface KinesisBatchFailure {
-  reason: DiscardReason;
-  shardId: string;
-  startSequenceNumber: string;
-  endSequenceNumber: string;
-  batchSize: number;
-  approximateArrivalOfFirstRecord: string;
-  approximateArrivalOfLastRecord: string;
-  approximateInvokeCount: number;
-  streamArn: string;
-  lastError?: string;
-  records: KinesisStreamRecord[];
-}
+/** A failed batch as an S3 on-failure destination keeps it. */
+export type KinesisBatchFailure = BatchFailure<KinesisStreamRecord>;
+
+const kinesisFacts = {
+  sequenceNumber: (r: KinesisStreamRecord) => r.kinesis.sequenceNumber,
+  arrivalSeconds: (r: KinesisStreamRecord) => r.kinesis.approximateArrivalTimestamp,
+};
 
 /** One Kinesis event source mapping: a stream, a handler and Lambda's batching and error-handling settings. */
 export interface KinesisEventSourceOptions extends StreamRetryPolicy {
@@ -165,7 +152,11 @@ export class KinesisEventSource extends PollingSource {
           if (last) shard.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last.kinesis.sequenceNumber };
         },
         discard: (failed, reason, invokeCount, lastError) =>
-          this.discard(shard.shardId, failed, reason, invokeCount, lastError),
+          this.discard(
+            { shardId: shard.shardId, streamArn: this.streamArn, records: failed, reason, invokeCount, lastError },
+            kinesisFacts,
+            this.options.onFailure,
+          ),
         now: this.now,
         stats: this.counters,
         logger: this.logger,
@@ -248,38 +239,6 @@ export class KinesisEventSource extends PollingSource {
     );
     // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
     return this.options.handler({ Records: structuredClone(records) }, context);
-  }
-
-  private async discard(
-    shardId: string,
-    records: KinesisStreamRecord[],
-    reason: DiscardReason,
-    invokeCount: number,
-    lastError: string | undefined,
-  ): Promise<void> {
-    const first = records[0] as KinesisStreamRecord;
-    const last = records.at(-1) as KinesisStreamRecord;
-    const arrival = (r: KinesisStreamRecord) => new Date(r.kinesis.approximateArrivalTimestamp * 1000).toISOString();
-    const failure: KinesisBatchFailure = {
-      reason,
-      shardId,
-      startSequenceNumber: first.kinesis.sequenceNumber,
-      endSequenceNumber: last.kinesis.sequenceNumber,
-      batchSize: records.length,
-      approximateArrivalOfFirstRecord: arrival(first),
-      approximateArrivalOfLastRecord: arrival(last),
-      approximateInvokeCount: invokeCount,
-      streamArn: this.streamArn,
-      records: structuredClone(records),
-      ...(lastError === undefined ? {} : { lastError }),
-    };
-    if (this.options.onFailure) await this.options.onFailure(failure);
-    else {
-      this.logger.warn(
-        `Kinesis source ${this.options.streamName}/${shardId}: dropped ${records.length} records ` +
-          `${failure.startSequenceNumber}…${failure.endSequenceNumber} (${reason}); no onFailure destination`,
-      );
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  type DiscardReason,
   type EventSourceStats,
   emptyStats,
   type LocalLogger,
@@ -6,6 +7,27 @@ import {
   type StreamRetryPolicy,
 } from './stream-batch.ts';
 import { sleep } from './wait.ts';
+
+/** A batch handed to the on-failure destination: Lambda's batch info, plus the records as S3 would get them. */
+export interface BatchFailure<R> {
+  reason: DiscardReason;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  batchSize: number;
+  approximateArrivalOfFirstRecord: string;
+  approximateArrivalOfLastRecord: string;
+  approximateInvokeCount: number;
+  streamArn: string;
+  lastError?: string;
+  records: R[];
+}
+
+/** How a source reads its own records, for the failure metadata. */
+export interface RecordFacts<R> {
+  sequenceNumber(record: R): string;
+  arrivalSeconds(record: R): number;
+}
 
 /** What every local event source shares: its retry policy, clock, logger and counters, and its start/stop/drain life. */
 export abstract class PollingSource {
@@ -75,6 +97,44 @@ export abstract class PollingSource {
         );
       }
       await sleep(5);
+    }
+  }
+
+  /** Plays the on-failure destination: hands the batch to `onFailure`, or says it was dropped. */
+  protected async discard<R>(
+    batch: {
+      shardId: string;
+      streamArn: string;
+      records: R[];
+      reason: DiscardReason;
+      invokeCount: number;
+      lastError?: string;
+    },
+    facts: RecordFacts<R>,
+    onFailure: ((failure: BatchFailure<R>) => void | Promise<void>) | undefined,
+  ): Promise<void> {
+    const first = batch.records[0] as R;
+    const last = batch.records.at(-1) as R;
+    const arrival = (r: R) => new Date(facts.arrivalSeconds(r) * 1000).toISOString();
+    const failure: BatchFailure<R> = {
+      reason: batch.reason,
+      shardId: batch.shardId,
+      startSequenceNumber: facts.sequenceNumber(first),
+      endSequenceNumber: facts.sequenceNumber(last),
+      batchSize: batch.records.length,
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      approximateInvokeCount: batch.invokeCount,
+      streamArn: batch.streamArn,
+      records: structuredClone(batch.records),
+      ...(batch.lastError === undefined ? {} : { lastError: batch.lastError }),
+    };
+    if (onFailure) await onFailure(failure);
+    else {
+      this.logger.warn(
+        `${this.label}/${batch.shardId}: dropped ${batch.records.length} records ` +
+          `${failure.startSequenceNumber}…${failure.endSequenceNumber} (${batch.reason}); no onFailure destination`,
+      );
     }
   }
 

@@ -9,30 +9,18 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
 import { localLambdaContext } from './lambda-context.ts';
-import { PollingSource } from './polling-source.ts';
-import {
-  type DiscardReason,
-  type LocalLogger,
-  runBatch,
-  type StreamHandler,
-  type StreamRetryPolicy,
-} from './stream-batch.ts';
+import { type BatchFailure, PollingSource } from './polling-source.ts';
+import { type LocalLogger, runBatch, type StreamHandler, type StreamRetryPolicy } from './stream-batch.ts';
 import { sleep } from './wait.ts';
 
 /** A batch handed to the on-failure destination: Lambda's DDBStreamBatchInfo, plus the records. */
-export interface TableStreamFailure {
-  reason: DiscardReason;
-  shardId: string;
-  startSequenceNumber: string;
-  endSequenceNumber: string;
-  batchSize: number;
-  approximateArrivalOfFirstRecord: string;
-  approximateArrivalOfLastRecord: string;
-  approximateInvokeCount: number;
-  streamArn: string;
-  lastError?: string;
-  records: DynamoDBRecord[];
-}
+/** A failed batch as an SQS on-failure destination describes it (here with the records too). */
+export type TableStreamFailure = BatchFailure<DynamoDBRecord>;
+
+const streamFacts = {
+  sequenceNumber: (r: DynamoDBRecord) => r.dynamodb?.SequenceNumber ?? '',
+  arrivalSeconds: (r: DynamoDBRecord) => r.dynamodb?.ApproximateCreationDateTime ?? 0,
+};
 
 /** The table stream → handler mapping, with Lambda's batching and error-handling settings. */
 export interface TableStreamSourceOptions extends StreamRetryPolicy {
@@ -135,10 +123,16 @@ export class TableStreamSource extends PollingSource {
         },
         discard: (pending, reason, invokeCount, lastError) =>
           this.discard(
-            pending.map((r) => r.record),
-            reason,
-            invokeCount,
-            lastError,
+            {
+              shardId: SHARD_ID,
+              streamArn: this.streamArn,
+              records: pending.map((r) => r.record),
+              reason,
+              invokeCount,
+              lastError,
+            },
+            streamFacts,
+            this.options.onFailure,
           ),
         now: this.now,
         stats: this.counters,
@@ -221,38 +215,6 @@ export class TableStreamSource extends PollingSource {
     );
     // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
     return this.options.handler({ Records: structuredClone(records) }, context);
-  }
-
-  private async discard(
-    records: DynamoDBRecord[],
-    reason: DiscardReason,
-    invokeCount: number,
-    lastError: string | undefined,
-  ): Promise<void> {
-    const first = records[0] as DynamoDBRecord;
-    const last = records.at(-1) as DynamoDBRecord;
-    const arrival = (r: DynamoDBRecord) =>
-      new Date((r.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
-    const failure: TableStreamFailure = {
-      reason,
-      shardId: SHARD_ID,
-      startSequenceNumber: first.dynamodb?.SequenceNumber ?? '',
-      endSequenceNumber: last.dynamodb?.SequenceNumber ?? '',
-      batchSize: records.length,
-      approximateArrivalOfFirstRecord: arrival(first),
-      approximateArrivalOfLastRecord: arrival(last),
-      approximateInvokeCount: invokeCount,
-      streamArn: this.streamArn,
-      records: structuredClone(records),
-      ...(lastError === undefined ? {} : { lastError }),
-    };
-    if (this.options.onFailure) await this.options.onFailure(failure);
-    else {
-      this.logger.warn(
-        `table stream source ${this.options.tableName}: dropped ${records.length} records ` +
-          `${failure.startSequenceNumber}…${failure.endSequenceNumber} (${reason}); no onFailure destination`,
-      );
-    }
   }
 }
 
