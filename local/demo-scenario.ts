@@ -1,4 +1,4 @@
-import type { SanwangEventInput } from '../events/envelope.ts';
+import type { EventType } from '../events/envelope.ts';
 import { EXAMPLE_ADULT_ID, EXAMPLE_MINOR_ID, exampleEvent } from '../events/examples.ts';
 import { type DevicePayload, devicePayloads } from './demo-device-payloads.ts';
 
@@ -6,7 +6,8 @@ import { type DevicePayload, devicePayloads } from './demo-device-payloads.ts';
 export interface DemoStep {
   at: string; // local HH:mm, for the narration
   says: string;
-  events: SanwangEventInput[];
+  /** Posted to the API as integrations send them: without receivedAt, which the ingest sets. */
+  events: object[];
   /** Payloads in a device's own format, posted to /v1/events/<format>. */
   devicePayloads?: DevicePayload[];
   /** Bytes that are not a valid event, put on the stream as they are. */
@@ -32,19 +33,28 @@ export function nightShift(date: string): DemoStep[] {
     const t = new Date(`${date}T${hhmm}:00+08:00`).getTime() + seconds * 1000;
     return new Date(t).toISOString().replace('Z', '+00:00');
   };
-  const received = (occurredAt: string) => new Date(Date.parse(occurredAt) + 800).toISOString();
+  // What an integration posts: the example event at this moment, without receivedAt (the ingest sets it).
+  const posted = <T extends EventType>(
+    type: T,
+    hhmm: string,
+    seconds: number,
+    overrides: Parameters<typeof exampleEvent<T>>[1],
+  ) => {
+    const { receivedAt: _set_by_the_ingest, ...event } = exampleEvent(type, {
+      ...overrides,
+      occurredAt: at(hhmm, seconds),
+    });
+    return event;
+  };
   const schoolCam = { id: '14058110001320000017', kind: 'camera' } as const;
   const schoolCam2 = { id: '14058110001320000018', kind: 'camera' } as const;
 
   // 240 analytics alarms in four minutes, the camera toggling active/inactive, 20 of them resent by the NVR.
-  const storm: SanwangEventInput[] = [];
+  const storm: object[] = [];
   for (let i = 0; i < 240; i++) {
-    const occurredAt = at('02:00', i);
     storm.push(
-      exampleEvent('camera.intrusion', {
+      posted('camera.intrusion', '02:00', i, {
         id: `hik-0017-${1000 + i}`,
-        occurredAt,
-        receivedAt: received(occurredAt),
         source: schoolCam,
         place: school,
         payload: {
@@ -68,10 +78,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:05',
       says: '同一学校东侧第二台摄像机：越线报警 5 次',
       events: Array.from({ length: 5 }, (_, i) =>
-        exampleEvent('camera.line_crossing', {
+        posted('camera.line_crossing', '02:05', i * 20, {
           id: `hik-0018-${i}`,
-          occurredAt: at('02:05', i * 20),
-          receivedAt: received(at('02:05', i * 20)),
           source: schoolCam2,
           place: school,
         }),
@@ -81,10 +89,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:12',
       says: '南城极速网咖：实名系统发现两名未成年人上网',
       events: [
-        exampleEvent('cafe.minor_admitted', {
+        posted('cafe.minor_admitted', '02:12', 0, {
           id: 'cafe-jisu-77120',
-          occurredAt: at('02:12'),
-          receivedAt: received(at('02:12')),
           source: { id: 'cafe-140581001003-01', kind: 'cafe_system' },
           place: cafe,
           payload: {
@@ -92,10 +98,8 @@ export function nightShift(date: string): DemoStep[] {
             patron: { fullName: '李小明', idNumber: EXAMPLE_MINOR_ID, age: 16 },
           },
         }),
-        exampleEvent('cafe.minor_admitted', {
+        posted('cafe.minor_admitted', '02:14', 0, {
           id: 'cafe-jisu-77131',
-          occurredAt: at('02:14'),
-          receivedAt: received(at('02:14')),
           source: { id: 'cafe-140581001003-01', kind: 'cafe_system' },
           place: cafe,
           payload: {
@@ -109,10 +113,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:20',
       says: '夜巡 T-night-03 漏巡米东村加油站打卡点',
       events: [
-        exampleEvent('patrol.checkpoint_missed', {
+        posted('patrol.checkpoint_missed', '02:20', 0, {
           id: 'patrol-T3-CP09-0220',
-          occurredAt: at('02:20'),
-          receivedAt: received(at('02:20')),
           source: { id: 'patrol-app-140581123', kind: 'patrol_app' },
           place: gasStation,
         }),
@@ -122,10 +124,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:31',
       says: '建设路口巡逻民警按下 SOS 一键求助',
       events: [
-        exampleEvent('patrol.sos', {
+        posted('patrol.sos', '02:31', 0, {
           id: 'sos-140581207-0231',
-          occurredAt: at('02:31'),
-          receivedAt: received(at('02:31')),
           source: { id: 'radio-140581207', kind: 'patrol_terminal' },
           place: street,
         }),
@@ -135,10 +135,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:40',
       says: '网吧实名核验比中网上在逃人员；同一网吧出现超时营业',
       events: [
-        exampleEvent('cafe.wanted_person_hit', {
+        posted('cafe.wanted_person_hit', '02:40', 0, {
           id: 'cafe-jisu-77190',
-          occurredAt: at('02:40'),
-          receivedAt: received(at('02:40')),
           source: { id: 'cafe-140581001003-01', kind: 'cafe_system' },
           place: cafe,
           payload: {
@@ -148,10 +146,8 @@ export function nightShift(date: string): DemoStep[] {
             score: 0.99,
           },
         }),
-        exampleEvent('cafe.after_hours', {
+        posted('cafe.after_hours', '02:40', 0, {
           id: 'cafe-jisu-hours-0240',
-          occurredAt: at('02:40'),
-          receivedAt: received(at('02:40')),
           source: { id: 'cafe-140581001003-01', kind: 'cafe_system' },
           place: cafe,
         }),
@@ -161,10 +157,8 @@ export function nightShift(date: string): DemoStep[] {
       at: '02:45',
       says: '本地论坛帖子发酵：黄金 6 小时内须正面回应',
       events: [
-        exampleEvent('opinion.post_flagged', {
+        posted('opinion.post_flagged', '02:45', 0, {
           id: 'yuqing-20261125-0042',
-          occurredAt: at('02:45'),
-          receivedAt: received(at('02:45')),
           source: { id: 'yuqing-monitor', kind: 'opinion_monitor' },
           place: { ...MISHAN, kind: 'school', name: '米山镇中学' },
         }),
@@ -187,7 +181,7 @@ export function nightShift(date: string): DemoStep[] {
             place: school,
           }),
           occurredAt: `${date}T02:50:00`,
-        } as unknown as SanwangEventInput,
+        },
       ],
       malformed: [
         {
