@@ -7,18 +7,12 @@ import type { Incident } from '../shared/domain/incident.ts';
  */
 export function countingDocumentClient() {
   const calls = new Map<string, number>();
-  const stored = new Map<string, Record<string, unknown>>();
   const client = {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const name = command.constructor.name.replace(/Command$/, '');
       calls.set(name, (calls.get(name) ?? 0) + 1);
       if (name === 'BatchGet') return { Responses: {}, UnprocessedKeys: {} };
       if (name === 'BatchWrite') return { UnprocessedItems: {} };
-      if (name === 'Update') {
-        const key = JSON.stringify(command.input.Key);
-        stored.set(key, command.input as Record<string, unknown>);
-        return {};
-      }
       return {};
     },
   } as unknown as DynamoDBDocumentClient;
@@ -26,7 +20,6 @@ export function countingDocumentClient() {
     client,
     calls,
     total: () => [...calls.values()].reduce((a, b) => a + b, 0),
-    reset: () => calls.clear(),
   };
 }
 
