@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DEVICE_ADAPTERS } from '../../events/adapters/registry.ts';
 import { openApiDocument } from '../../events/openapi.ts';
 import { createDocumentClient, createKinesisClient } from '../../shared/adapters/aws-clients.ts';
+import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDeviceRegistry } from '../../shared/adapters/device-registry.ts';
 import { KinesisEventStream } from '../../shared/adapters/event-stream.ts';
 import {
@@ -39,5 +40,5 @@ const ingest = createIngest({
 /** HTTP API (payload v2) → signed, validated events on the stream; one answer per event. */
 export const handler = middy(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
-    ingest(fromApiGateway(event, new Date())),
+    ingest(fromApiGateway(event, clock.now())),
 ).use(injectLambdaContext(logger, { resetKeys: true }));

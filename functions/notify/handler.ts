@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { DynamoAlertOutbox } from '../../shared/adapters/alert-outbox.ts';
 import { SnsAlertPublisher } from '../../shared/adapters/alert-publisher.ts';
 import { createDocumentClient, createSnsClient } from '../../shared/adapters/aws-clients.ts';
+import { clock } from '../../shared/adapters/clock.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { createAlertNotifier } from '../../shared/app/alert-notifier.ts';
 import { NotifyConfig, readConfig } from '../../shared/config.ts';
@@ -14,7 +15,7 @@ const notify = createAlertNotifier({
   outbox: new DynamoAlertOutbox({ client: createDocumentClient(), tableName: config.TABLE_NAME }),
   publisher: new SnsAlertPublisher({ client: createSnsClient(), topicArn: config.TOPIC_ARN }),
   timeZone: config.TIME_ZONE,
-  now: () => new Date(),
+  now: () => clock.now(),
   log: logger,
 });
 

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { createDocumentClient } from '../../shared/adapters/aws-clients.ts';
+import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { DynamoQuarantineStore } from '../../shared/adapters/quarantine-store.ts';
@@ -22,7 +23,7 @@ const processBatch = createRulesProcessor({
   rules: ALARM_RULES,
   timeZone: config.TIME_ZONE,
   incidentRetentionDays: config.INCIDENT_RETENTION_DAYS,
-  now: () => new Date(),
+  now: () => clock.now(),
   log: logger,
 });
 
