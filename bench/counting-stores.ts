@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IncidentStore } from '../shared/adapters/incident-store.ts';
 import type { Incident } from '../shared/domain/incident.ts';
 
 /**
@@ -24,21 +25,32 @@ export function countingDocumentClient() {
 }
 
 /** An in-memory incident store: the fastest possible storage, so the bench measures our own work. */
-export function memoryIncidentStore() {
+export function memoryIncidentStore(): IncidentStore & { items: Map<string, Incident> } {
   const items = new Map<string, Incident>();
+  const claims = new Map<string, string>();
+  const pages = new Map<string, Uint8Array>();
   return {
     items,
     load: async (ids: readonly string[]) => {
-      const found = new Map<string, Incident>();
+      const incidents = new Map<string, Incident>();
+      const claimed = new Map<string, string>();
       for (const id of ids) {
-        const item = items.get(id);
-        if (item) found.set(id, item);
+        const target = claims.get(id);
+        if (target) claimed.set(id, target);
+        const item = items.get(target ?? id);
+        if (item) incidents.set(item.id, item);
       }
-      return found;
+      return { incidents, claims: claimed, pages };
     },
-    save: async (change: { after: Incident }) => {
+    claim: async (change) => {
+      if (items.has(change.windowId) || claims.has(change.windowId)) return 'conflict';
+      claims.set(change.windowId, change.incidentId);
+      return 'saved';
+    },
+    save: async (change) => {
+      if (change.page) pages.set(change.page.sk, change.page.keys);
       items.set(change.after.id, change.after);
-      return 'saved' as const;
+      return 'saved';
     },
   };
 }

@@ -2,6 +2,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { DynamoIncidentStore } from '../shared/adapters/incident-store.ts';
 import { DynamoQuarantineStore } from '../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor } from '../shared/app/rules-processor.ts';
+import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
 import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
 import { countingDocumentClient, memoryIncidentStore } from './counting-stores.ts';
 
@@ -15,6 +16,7 @@ function processor(incidents: ReturnType<typeof memoryIncidentStore>) {
     rules: ALARM_RULES,
     timeZone: 'Asia/Shanghai',
     incidentRetentionDays: 180,
+    eventTime: DEFAULT_EVENT_TIME_POLICY,
     now: () => NOW,
     log: silent,
   });
@@ -84,6 +86,7 @@ export async function countDynamoCalls(event: KinesisStreamEvent) {
     rules: ALARM_RULES,
     timeZone: 'Asia/Shanghai',
     incidentRetentionDays: 180,
+    eventTime: DEFAULT_EVENT_TIME_POLICY,
     now: () => NOW,
     log: silent,
   });

@@ -17,6 +17,24 @@ const timeZone = z.string().refine(
   { error: 'must be an IANA time zone such as Asia/Shanghai' },
 );
 const days = z.coerce.number().int().min(1).max(3650);
+const minutes = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
+/** `{"internet.opinion": 360}`: rule ids with their own maximum event age in minutes. */
+const ruleMinutes = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of rule ids to minutes' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(/^[a-z]+\.[a-z-]+$/, { error: 'keys must be rule ids' }), minutes))
+  .default({});
 
 /** Environment of the rules function (Kinesis → incidents). */
 export const RulesConfig = z.object({
@@ -25,6 +43,12 @@ export const RulesConfig = z.object({
   TIME_ZONE: timeZone.default('Asia/Shanghai'),
   INCIDENT_RETENTION_DAYS: days.default(180),
   QUARANTINE_RETENTION_DAYS: days.default(30),
+  /** Events received more than this many minutes after they happened are late (迟报): counted, never alerted. */
+  MAX_EVENT_AGE_MINUTES: minutes.default(60),
+  /** Per-rule maximum ages, over the rules' own and the global one. */
+  RULE_MAX_AGE_MINUTES: ruleMinutes,
+  /** Events further ahead of their reception than this are quarantined, naming occurredAt. */
+  MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 export type RulesConfig = z.infer<typeof RulesConfig>;
 

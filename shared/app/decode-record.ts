@@ -2,6 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { SanwangEvent } from '../../events/envelope.ts';
 import { describeJsonError } from '../../events/json-error.ts';
 import { formatIssues, parseEvent } from '../../events/validation.ts';
+import { type EventTimePolicy, occurredAtIssue } from '../domain/event-time.ts';
 import { scrubText } from '../domain/personal-data-masking.ts';
 import { maskedRaw, type PoisonRecord } from '../domain/poison-record.ts';
 
@@ -15,8 +16,14 @@ export function shardIdOf(record: KinesisStreamRecord): string {
   return colon > 0 ? record.eventID.slice(0, colon) : 'shard-unknown';
 }
 
-/** base64 → UTF-8 → JSON → envelope v1; anything that fails is poison with a reason naming the field. */
-export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
+/**
+ * base64 → UTF-8 → JSON → envelope v1 → a time sanwang can record; anything that fails is poison with a reason
+ * naming the field. Producers that write straight to the stream skip the ingest's checks, so they are made here.
+ */
+export function decodeRecord(
+  record: KinesisStreamRecord,
+  time: Pick<EventTimePolicy, 'maxSkewMs' | 'retentionMs'>,
+): DecodedRecord {
   const bytes = Buffer.from(record.kinesis.data, 'base64');
   const text = bytes.toString('utf8');
   let json: unknown;
@@ -28,6 +35,8 @@ export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
   }
   const parsed = parseEvent(json);
   if (!parsed.ok) return poisonOf(record, bytes, formatIssues(parsed.issues));
+  const timeIssue = occurredAtIssue(Date.parse(parsed.event.occurredAt), Date.parse(parsed.event.receivedAt), time);
+  if (timeIssue) return poisonOf(record, bytes, formatIssues([timeIssue]));
   return { ok: true, event: parsed.event, shardId: shardIdOf(record), sequenceNumber: record.kinesis.sequenceNumber };
 }
 

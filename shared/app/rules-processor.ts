@@ -1,11 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { QuarantineStore } from '../adapters/quarantine-store.ts';
 import type { AnyAlarmRule } from '../domain/alarm-rule.ts';
 import { evaluateEvent } from '../domain/evaluate-event.ts';
-import type { Incident } from '../domain/incident.ts';
+import type { EventTimePolicy } from '../domain/event-time.ts';
 import { compareSequence } from '../domain/incident-key.ts';
-import { candidateIds, groupKey, type IncidentChange, planIncidents, type Sighting } from '../domain/incident-plan.ts';
+import {
+  groupKey,
+  type IncidentChange,
+  type IncidentView,
+  planIncidents,
+  type Sighting,
+  viewIds,
+} from '../domain/incident-plan.ts';
 import type { PoisonRecord } from '../domain/poison-record.ts';
 import { indexRules } from '../domain/rule-registry.ts';
 import { decodeRecord } from './decode-record.ts';
@@ -22,8 +30,11 @@ export interface RulesProcessorDeps {
   rules: readonly AnyAlarmRule[];
   timeZone: string;
   incidentRetentionDays: number;
+  eventTime: EventTimePolicy;
   now: () => Date;
   log: Log;
+  /** Unique tokens for page items; random by default. */
+  newToken?: () => string;
   /** Re-reads after a lost optimistic-lock race before the batch is handed back for retry. */
   maxConflictRetries?: number;
 }
@@ -34,20 +45,30 @@ export interface BatchSummary {
   events: number;
   poison: number;
   matched: number;
+  /** Sightings whose event was counted already: redeliveries and resends. */
   duplicates: number;
+  /** Events applied by this batch, and how many of them were late (迟报). */
+  applied: number;
+  late: number;
   incidentsTouched: number;
   incidentsOpened: number;
+  windowsClaimed: number;
   alertsRaised: number;
   failedFrom?: string;
 }
 
+const defaults = { maxConflictRetries: 3 };
+
 /**
  * The rules function's work: decode every record in order, quarantine poison, fold matches into incidents with
  * one read and one conditional write per incident touched, and name the first record to retry if a write fails.
+ * Retrying from there is always safe: every incident knows exactly which events it counted.
  */
 export function createRulesProcessor(deps: RulesProcessorDeps) {
   const byType = indexRules(deps.rules);
-  const maxConflictRetries = deps.maxConflictRetries ?? 3;
+  const maxConflictRetries = deps.maxConflictRetries ?? defaults.maxConflictRetries;
+  const newToken = deps.newToken ?? (() => randomUUID().slice(0, 8));
+  const timeChecks = { maxSkewMs: deps.eventTime.maxSkewMs, retentionMs: deps.eventTime.retentionMs };
 
   async function processBatch(
     event: KinesisStreamEvent,
@@ -57,7 +78,7 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
     const sightings: Sighting[] = [];
     let events = 0;
     for (const record of event.Records) {
-      const decoded = decodeRecord(record);
+      const decoded = decodeRecord(record, timeChecks);
       if (!decoded.ok) {
         poison.push(decoded.poison);
         deps.log.warn('record quarantined', {
@@ -87,19 +108,23 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
           failedAt.push(...poison.map((p) => p.sequenceNumber));
         })
       : Promise.resolve();
-    const applied = await applyGroups(sightings, failedAt, now);
+    const result = await applyGroups(sightings, failedAt, now);
     await quarantined;
 
     const failedFrom = failedAt.sort(compareSequence)[0];
+    const saved = result.saved;
     const summary: BatchSummary = {
       records: event.Records.length,
       events,
       poison: poison.length,
       matched: sightings.length,
-      duplicates: applied.duplicates,
-      incidentsTouched: applied.saved.length,
-      incidentsOpened: applied.saved.filter((c) => c.before === undefined).length,
-      alertsRaised: applied.saved.filter((c) => c.alertRaised).length,
+      duplicates: result.duplicates,
+      applied: saved.reduce((n, c) => n + c.applied, 0),
+      late: saved.reduce((n, c) => n + c.late, 0),
+      incidentsTouched: saved.length,
+      incidentsOpened: saved.filter((c) => c.before === undefined).length,
+      windowsClaimed: result.claims,
+      alertsRaised: saved.filter((c) => c.alertRaised).length,
       ...(failedFrom ? { failedFrom } : {}),
     };
     deps.log.info('batch processed', { ...summary });
@@ -115,59 +140,106 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       if (group) group.push(s);
       else groups.set(key, [s]);
     }
-    const ids = sightings.flatMap(candidateIds);
-    let stored: Map<string, Incident>;
+    const outcome = { saved: [] as IncidentChange[], duplicates: 0, claims: 0 };
+    if (sightings.length === 0) return outcome;
+    let stored: IncidentView;
     try {
-      stored = await deps.incidents.load(ids);
+      stored = await deps.incidents.load(viewIds(sightings));
     } catch (error) {
       deps.log.warn('incident read failed; batch will be retried', { error: String(error) });
-      if (sightings[0]) failedAt.push(sightings[0].sequenceNumber);
-      return { saved: [] as IncidentChange[], duplicates: 0 };
+      failedAt.push(sightings[0]!.sequenceNumber);
+      return outcome;
     }
+    const ctx = {
+      now,
+      incidentRetentionDays: deps.incidentRetentionDays,
+      eventTime: deps.eventTime,
+      newToken,
+    };
 
-    const saved: IncidentChange[] = [];
-    let duplicates = 0;
     await Promise.all(
       [...groups.values()].map(async (group) => {
         let view = stored;
         for (let attempt = 0; ; attempt++) {
-          const plan = planIncidents(group, view, { now, incidentRetentionDays: deps.incidentRetentionDays });
-          const outcomes = await Promise.all(
-            plan.changes.map((change) =>
-              deps.incidents.save(change).catch((error: unknown) => {
-                deps.log.warn('incident write failed; batch will be retried', {
-                  incidentId: change.after.id,
-                  error: String(error),
-                });
-                return 'failed' as const;
-              }),
-            ),
-          );
-          plan.changes.forEach((change, i) => {
-            if (outcomes[i] === 'saved') saved.push(change);
-          });
-          const conflicted = plan.changes.filter((_, i) => outcomes[i] === 'conflict');
-          const failed = plan.changes.filter((_, i) => outcomes[i] === 'failed');
-          failedAt.push(...failed.map((c) => c.firstSequenceNumber));
+          const plan = planIncidents(group, view, ctx);
           // Only the first plan's duplicates are redeliveries; later plans also re-find what the first one saved.
-          if (attempt === 0) duplicates += plan.duplicates.length;
-          if (conflicted.length === 0) return;
+          if (attempt === 0) outcome.duplicates += plan.duplicates.length;
+          const raced = await writePlan(plan, failedAt);
+          outcome.saved.push(...raced.saved);
+          outcome.claims += raced.claims;
+          if (!raced.conflicted) return;
           if (attempt >= maxConflictRetries) {
-            failedAt.push(...conflicted.map((c) => c.firstSequenceNumber));
+            failedAt.push(raced.conflicted);
             return;
           }
-          // Someone else wrote these incidents: read them again; sightings already saved are skipped as applied.
+          // Someone else wrote here first: read again. What this attempt saved is now counted in the incidents
+          // themselves, so the next plan finds it applied.
           try {
-            view = new Map([...view, ...(await deps.incidents.load(group.flatMap(candidateIds)))]);
+            view = merge(view, await deps.incidents.load(viewIds(group)));
           } catch {
-            failedAt.push(...conflicted.map((c) => c.firstSequenceNumber));
+            failedAt.push(raced.conflicted);
             return;
           }
         }
       }),
     );
-    return { saved, duplicates };
+    return outcome;
+  }
+
+  /**
+   * Writes a plan: window claims first (the changes route through them), then the incident changes. Returns the
+   * lowest sequence number of what lost a race, if anything did.
+   */
+  async function writePlan(plan: ReturnType<typeof planIncidents>, failedAt: string[]) {
+    const result = { saved: [] as IncidentChange[], claims: 0, conflicted: undefined as string | undefined };
+    const lowest = (seq: string) => {
+      if (result.conflicted === undefined || compareSequence(seq, result.conflicted) < 0) result.conflicted = seq;
+    };
+    const claimed = await Promise.all(
+      plan.claims.map((claim) =>
+        deps.incidents.claim(claim).catch((error: unknown) => {
+          deps.log.warn('window claim failed; batch will be retried', {
+            windowId: claim.windowId,
+            error: String(error),
+          });
+          failedAt.push(claim.firstSequenceNumber);
+          return 'failed' as const;
+        }),
+      ),
+    );
+    plan.claims.forEach((claim, i) => {
+      if (claimed[i] === 'saved') result.claims++;
+      if (claimed[i] === 'conflict') lowest(claim.firstSequenceNumber);
+    });
+    // A change may route through a claim that did not happen: plan again (conflict) or retry the batch (failed).
+    if (claimed.some((c) => c !== 'saved')) return result;
+
+    const outcomes = await Promise.all(
+      plan.changes.map((change) =>
+        deps.incidents.save(change).catch((error: unknown) => {
+          deps.log.warn('incident write failed; batch will be retried', {
+            incidentId: change.after.id,
+            error: String(error),
+          });
+          failedAt.push(change.firstSequenceNumber);
+          return 'failed' as const;
+        }),
+      ),
+    );
+    plan.changes.forEach((change, i) => {
+      if (outcomes[i] === 'saved') result.saved.push(change);
+      if (outcomes[i] === 'conflict') lowest(change.firstSequenceNumber);
+    });
+    return result;
   }
 
   return processBatch;
+}
+
+function merge(a: IncidentView, b: IncidentView): IncidentView {
+  return {
+    incidents: new Map([...a.incidents, ...b.incidents]),
+    claims: new Map([...a.claims, ...b.claims]),
+    pages: new Map([...a.pages, ...b.pages]),
+  };
 }

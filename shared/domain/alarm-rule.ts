@@ -18,6 +18,11 @@ export interface AlarmRule<T extends EventType = EventType> {
   groupWindowMinutes: number;
   /** The desk must acknowledge within this many minutes of the first event, or the incident escalates. */
   ackMinutes: number;
+  /**
+   * Events received more than this many minutes after they happened are late (迟报) for this rule: counted, never
+   * alerted as current. Absent: the deployment's global maximum age.
+   */
+  maxAgeMinutes?: number;
   /** What the deadline asks for, in the SMS: 确认 (acknowledge) or 回应 (respond publicly, for opinion). */
   deadlineVerb?: '确认' | '回应';
   /** Same key, same incident. Must not contain personal data: it becomes part of the incident's key. */

@@ -52,6 +52,31 @@ export function occurredAtIssue(
   return undefined;
 }
 
+/**
+ * The policy a deployment runs: global limits from configuration, each rule's own maximum age, and per-rule
+ * overrides from configuration over both.
+ */
+export function eventTimePolicy(options: {
+  rules: readonly { id: string; maxAgeMinutes?: number }[];
+  maxAgeMinutes: number;
+  ruleMaxAgeMinutes?: Readonly<Record<string, number>>;
+  maxSkewSeconds: number;
+  retentionDays: number;
+}): EventTimePolicy {
+  const ruleMaxAgeMs: Record<string, number> = {};
+  for (const rule of options.rules) if (rule.maxAgeMinutes) ruleMaxAgeMs[rule.id] = rule.maxAgeMinutes * 60_000;
+  for (const [id, min] of Object.entries(options.ruleMaxAgeMinutes ?? {})) {
+    if (!options.rules.some((r) => r.id === id)) throw new Error(`maximum age given for unknown rule ${id}`);
+    ruleMaxAgeMs[id] = min * 60_000;
+  }
+  return {
+    maxAgeMs: options.maxAgeMinutes * 60_000,
+    ruleMaxAgeMs,
+    maxSkewMs: options.maxSkewSeconds * 1000,
+    retentionMs: options.retentionDays * 86_400_000,
+  };
+}
+
 /** The maximum age that applies to a rule's events. */
 export function maxAgeFor(ruleId: string, policy: Pick<EventTimePolicy, 'maxAgeMs' | 'ruleMaxAgeMs'>): number {
   return policy.ruleMaxAgeMs?.[ruleId] ?? policy.maxAgeMs;

@@ -1,14 +1,9 @@
 import type { SanwangEvent } from '../../events/envelope.ts';
+import { APPLIED_KEY_BYTES, appliedKey, INLINE_APPLIED_KEYS, packKeys, unpackKeys } from './applied-events.ts';
 import { eventDetail, type RuleOutcome } from './evaluate-event.ts';
-import {
-  type Incident,
-  MAX_SOURCES,
-  RECENT_EVENT_IDS,
-  TIMELINE_HEAD,
-  TIMELINE_TAIL,
-  type TimelineEntry,
-} from './incident.ts';
-import { compareSequence, incidentCode, incidentId, windowStart } from './incident-key.ts';
+import { type EventTimePolicy, isLate, maxAgeFor } from './event-time.ts';
+import { type Incident, MAX_SOURCES, TIMELINE_HEAD, TIMELINE_TAIL, type TimelineEntry } from './incident.ts';
+import { incidentCode, incidentId, windowStart } from './incident-key.ts';
 import { scrubText } from './personal-data-masking.ts';
 
 type Match = Extract<RuleOutcome, { status: 'match' }>;
@@ -21,25 +16,53 @@ export interface Sighting {
   sequenceNumber: string;
 }
 
+/**
+ * What the store holds of the incidents a batch may touch. `claims` maps a window's id to the incident that took
+ * that window's events (a storm that crossed the boundary); `pages` holds the applied keys of every page an
+ * incident in view names.
+ */
+export interface IncidentView {
+  incidents: ReadonlyMap<string, Incident>;
+  claims: ReadonlyMap<string, string>;
+  pages: ReadonlyMap<string, Uint8Array>;
+}
+
+/** A window that a storm crossed into: from now on its events go to `incidentId`. Written before any change. */
+export interface ClaimChange {
+  windowId: string;
+  incidentId: string;
+  expiresAt: number;
+  /** Lowest sequence number that needed it: if the write fails, the batch is retried from here. */
+  firstSequenceNumber: string;
+}
+
 /** The write one incident needs after a batch: `before` undefined means create. */
 export interface IncidentChange {
   before: Incident | undefined;
   after: Incident;
   /** Lowest sequence number applied to it: if the write fails, the batch is retried from here. */
   firstSequenceNumber: string;
+  /** Events applied by this change, and how many of them were late. */
   applied: number;
+  late: number;
   alertRaised: boolean;
+  /** Applied keys that leave the item for a new immutable page (named last in `after.appliedPages`). */
+  page?: { sk: string; keys: Uint8Array };
 }
 
 export interface PlanResult {
+  claims: ClaimChange[];
   changes: IncidentChange[];
-  /** Sightings that changed nothing: already applied (redelivery) or a resent event id. */
+  /** Sightings that changed nothing: their event is counted already (a redelivery or a resend). */
   duplicates: Sighting[];
 }
 
 export interface PlanContext {
   now: Date;
   incidentRetentionDays: number;
+  eventTime: Pick<EventTimePolicy, 'maxAgeMs' | 'ruleMaxAgeMs'>;
+  /** A fresh unique token (page sort keys); randomness is an argument, like time. */
+  newToken: () => string;
 }
 
 /** The group of sightings that can touch the same incidents: one rule and dedup key. */
@@ -47,91 +70,115 @@ export function groupKey(s: Sighting): string {
   return `${s.match.rule.id}|${s.match.dedupKey}`;
 }
 
-let lastCandidates: { ruleId: string; dedupKey: string; start: number; ids: [string, string] } | undefined;
+let lastWindows: { ruleId: string; dedupKey: string; start: number; ids: [string, string] } | undefined;
 
-/** The two incident ids a sighting may land in: its own window's and the previous window's. */
-export function candidateIds(s: Sighting): [current: string, previous: string] {
+/** The ids of a sighting's own window and of the window before it. */
+export function windowIds(s: Sighting): [own: string, previous: string] {
   const start = windowStart(Date.parse(s.event.occurredAt), s.match.windowMs);
   const ruleId = s.match.rule.id;
   const { dedupKey } = s.match;
   // A storm asks for the same pair a thousand times in a row.
-  const last = lastCandidates;
+  const last = lastWindows;
   if (last && last.start === start && last.ruleId === ruleId && last.dedupKey === dedupKey) return last.ids;
   const ids: [string, string] = [
     incidentId(ruleId, dedupKey, start),
     incidentId(ruleId, dedupKey, start - s.match.windowMs),
   ];
-  lastCandidates = { ruleId, dedupKey, start, ids };
+  lastWindows = { ruleId, dedupKey, start, ids };
   return ids;
 }
 
+/** Every id the store must read for these sightings: each window and the one before it. */
+export function viewIds(sightings: readonly Sighting[]): string[] {
+  const ids = new Set<string>();
+  for (const s of sightings) for (const id of windowIds(s)) ids.add(id);
+  return [...ids];
+}
+
 /**
- * Folds sightings (in stream order) into incident changes. Pure and deterministic: replaying the same sightings
- * against the stored result yields no change, because each incident remembers the highest sequence number per
- * shard and the recent event ids it applied.
+ * Folds sightings (in stream order) into incident changes. Pure and deterministic.
+ *
+ * Exactness rests on two facts. (1) A window's events always go to one incident: the window's own, or — when a
+ * storm crossed into it while the previous window's incident was active — the one its claim names; whichever
+ * exists first at the window's id was written once with a condition and never changes, so routing never depends on
+ * state that moves. (2) That incident holds the keys of every event it counted, so an event is counted there at
+ * most once, whatever the order, the redeliveries, the resends or the shards.
  */
-export function planIncidents(
-  sightings: readonly Sighting[],
-  stored: ReadonlyMap<string, Incident>,
-  ctx: PlanContext,
-): PlanResult {
-  // Each incident touched gets one working record: a copy cloned once and then updated in place (a storm of 1,000
-  // events must not copy a timeline 1,000 times), its times as numbers, the event ids it holds, and the sightings
-  // whose timeline entries are built at the end, only for those the bounded timeline keeps.
+export function planIncidents(sightings: readonly Sighting[], view: IncidentView, ctx: PlanContext): PlanResult {
+  // Each incident touched gets one working record, cloned once and updated in place (a storm of 1,000 events must
+  // not copy a timeline 1,000 times), its times as numbers, and the keys it holds.
   const working = new Map<string, Working>();
+  const newClaims = new Map<string, ClaimChange>();
   const duplicates: Sighting[] = [];
-  const current = (id: string) => working.get(id)?.incident ?? stored.get(id);
+  const incidentAt = (id: string) => working.get(id)?.incident ?? view.incidents.get(id);
 
   for (const s of sightings) {
-    const [ownId, previousId] = candidateIds(s);
+    const [ownId, previousId] = windowIds(s);
     const at = Date.parse(s.event.occurredAt);
-    const previousWork = working.get(previousId);
-    const previous = previousWork?.incident ?? stored.get(previousId);
-    const previousLast = previousWork ? previousWork.lastMs : previous && Date.parse(previous.lastSeen);
-    const joinsPrevious = previousLast !== undefined && Math.abs(at - previousLast) <= s.match.windowMs;
-    const id = joinsPrevious ? previousId : ownId;
+    const id = route(s, at, ownId, previousId);
     let w = working.get(id);
     if (w === undefined) {
-      const saved = stored.get(id);
+      const saved = view.incidents.get(id);
       if (saved) {
-        w = workOn(cloneIncident(saved), saved);
+        w = workOn(cloneIncident(saved), saved, view.pages);
         working.set(id, w);
       }
     }
-    // The route depends on the previous window's lastSeen, which another shard may have moved since this event was
-    // first applied: an id seen in either candidate was applied already.
-    const other = joinsPrevious ? current(ownId) : previous;
-    if ((w && isAlreadyApplied(w, s)) || other?.recentEventIds.includes(s.event.id)) {
+    const key = appliedKey(s.event.source.id, s.event.id);
+    if (w?.keys.has(key)) {
       duplicates.push(s);
       continue;
     }
-    if (w) {
-      applySighting(w, s, at);
-      w.change.applied++;
-    } else {
-      w = workOn(openIncident(id, s, ctx), undefined);
+    const late = isLate(at, Date.parse(s.event.receivedAt), maxAgeFor(s.match.rule.id, ctx.eventTime));
+    if (w) applySighting(w, s, at, late);
+    else {
+      w = workOn(openIncident(id, s, at, ctx), undefined, view.pages);
       working.set(id, w);
     }
-    w.seen.add(s.event.id);
-    keepBounded(w.entries, s);
-    w.change.firstSequenceNumber ??= s.sequenceNumber;
+    w.keys.add(key);
+    w.added.push(key);
+    if (late) w.late++;
+    else {
+      w.current++;
+      w.firstCurrentMs = Math.min(w.firstCurrentMs, at);
+      w.ackMs = s.match.ackMs;
+    }
+    keepBounded(w.entries, { s, late });
+    w.firstSequenceNumber ??= s.sequenceNumber;
   }
 
   const changes: IncidentChange[] = [];
   for (const w of working.values()) {
-    if (w.change.applied === 0) continue;
-    for (const s of w.entries) keepBounded(w.incident.timeline, timelineEntry(s));
-    const change: IncidentChange = {
-      before: w.before,
-      after: w.incident,
-      firstSequenceNumber: w.change.firstSequenceNumber!,
-      applied: w.change.applied,
-      alertRaised: false,
-    };
-    finishChange(change, ctx);
-    changes.push(change);
+    if (w.added.length === 0) continue;
+    for (const entry of w.entries) keepBounded(w.incident.timeline, timelineEntry(entry.s, entry.late));
+    changes.push(finishChange(w, ctx));
   }
-  return { changes, duplicates };
+  return { claims: [...newClaims.values()], changes, duplicates };
+
+  /** The incident a sighting belongs to; decides (and claims) a window that nothing has taken yet. */
+  function route(s: Sighting, at: number, ownId: string, previousId: string): string {
+    const claimed = newClaims.get(ownId)?.incidentId ?? view.claims.get(ownId);
+    if (claimed !== undefined) return claimed;
+    if (incidentAt(ownId)) return ownId;
+    // The window is free. A storm still going on in the previous window keeps its incident — unless the previous
+    // window itself was claimed by an older one: an incident spans two windows at most, so a desk hears again
+    // about an alarm that does not stop.
+    const previous = view.claims.has(previousId) || newClaims.has(previousId) ? undefined : incidentAt(previousId);
+    if (previous && Math.abs(at - lastSeenMs(previousId, previous)) <= s.match.windowMs) {
+      newClaims.set(ownId, {
+        windowId: ownId,
+        incidentId: previousId,
+        expiresAt: expiresAtFor(at + 2 * s.match.windowMs, ctx),
+        firstSequenceNumber: s.sequenceNumber,
+      });
+      return previousId;
+    }
+    return ownId;
+  }
+
+  function lastSeenMs(id: string, incident: Incident): number {
+    return working.get(id)?.lastMs ?? Date.parse(incident.lastSeen);
+  }
 }
 
 interface Working {
@@ -139,21 +186,42 @@ interface Working {
   before: Incident | undefined;
   firstMs: number;
   lastMs: number;
-  /** Event ids the incident holds: its recent ids plus those applied in this batch (resent bursts). */
-  seen: Set<string>;
-  entries: Sighting[];
-  change: { applied: number; firstSequenceNumber?: string };
+  /** Every key the incident holds (item and pages) plus those applied in this batch. */
+  keys: Set<string>;
+  /** Keys applied in this batch, in order. */
+  added: string[];
+  current: number;
+  late: number;
+  /** Earliest current (not late) event of this batch, and its rule's time to acknowledge. */
+  firstCurrentMs: number;
+  ackMs: number;
+  entries: { s: Sighting; late: boolean }[];
+  firstSequenceNumber?: string;
 }
 
-function workOn(incident: Incident, before: Incident | undefined): Working {
+function workOn(incident: Incident, before: Incident | undefined, pages: ReadonlyMap<string, Uint8Array>): Working {
+  const keys = new Set<string>();
+  if (before) {
+    for (const sk of before.appliedPages) {
+      const page = pages.get(sk);
+      // The store loads every page an incident names; planning without one would count its events again.
+      if (!page) throw new Error(`applied page ${sk} of incident ${before.id} was not loaded`);
+      for (const key of unpackKeys(page)) keys.add(key);
+    }
+    for (const key of unpackKeys(before.applied)) keys.add(key);
+  }
   return {
     incident,
     before,
     firstMs: Date.parse(incident.firstSeen),
     lastMs: Date.parse(incident.lastSeen),
-    seen: new Set(before ? incident.recentEventIds : []),
+    keys,
+    added: [],
+    current: 0,
+    late: 0,
+    firstCurrentMs: Number.POSITIVE_INFINITY,
+    ackMs: 0,
     entries: [],
-    change: { applied: before ? 0 : 1 },
   };
 }
 
@@ -169,18 +237,11 @@ function cloneIncident(incident: Incident): Incident {
     boosts: [...incident.boosts],
     sources: [...incident.sources],
     timeline: [...incident.timeline],
-    recentEventIds: [...incident.recentEventIds],
-    watermarks: { ...incident.watermarks },
+    appliedPages: [...incident.appliedPages],
   };
 }
 
-function isAlreadyApplied(w: Working, s: Sighting): boolean {
-  const mark = w.incident.watermarks[s.shardId];
-  if (mark !== undefined && compareSequence(s.sequenceNumber, mark) <= 0) return true;
-  return w.seen.has(s.event.id);
-}
-
-function timelineEntry(s: Sighting): TimelineEntry {
+function timelineEntry(s: Sighting, late: boolean): TimelineEntry {
   const detail = eventDetail(s.match.rule, s.event);
   return {
     eventId: scrubText(s.event.id),
@@ -188,10 +249,11 @@ function timelineEntry(s: Sighting): TimelineEntry {
     at: s.event.occurredAt,
     source: scrubText(s.event.source.id),
     ...(detail ? { detail: scrubText(detail) } : {}),
+    ...(late ? { late: true } : {}),
   };
 }
 
-function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
+function openIncident(id: string, s: Sighting, at: number, ctx: PlanContext): Incident {
   const { event, match } = s;
   return {
     id,
@@ -209,13 +271,14 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
     firstSeen: event.occurredAt,
     lastSeen: event.occurredAt,
     openedAt: ctx.now.toISOString(),
-    ackBy: new Date(Date.parse(event.occurredAt) + match.ackMs).toISOString(),
+    ackBy: new Date(at + match.ackMs).toISOString(),
     deadlineVerb: match.rule.deadlineVerb ?? '确认',
-    eventCount: 1,
+    eventCount: 0,
+    lateCount: 0,
     sources: [scrubText(event.source.id)],
     timeline: [],
-    recentEventIds: [event.id],
-    watermarks: { [s.shardId]: s.sequenceNumber },
+    applied: new Uint8Array(),
+    appliedPages: [],
     version: 0,
     alertSeq: 0,
     alertReason: 'opened',
@@ -224,28 +287,27 @@ function openIncident(id: string, s: Sighting, ctx: PlanContext): Incident {
   };
 }
 
-/** Adds one sighting to a working copy, in place. */
-function applySighting(w: Working, s: Sighting, at: number): void {
+/**
+ * Adds one sighting to a working copy, in place. A late event is counted and shown, but moves neither the
+ * deadline nor the severity: it tells what happened, not what is happening.
+ */
+function applySighting(w: Working, s: Sighting, at: number, late: boolean): void {
   const { event, match } = s;
   const { incident } = w;
   if (at < w.firstMs) {
     w.firstMs = at;
     incident.firstSeen = event.occurredAt;
-    incident.ackBy = new Date(at + match.ackMs).toISOString();
   }
   if (at > w.lastMs) {
     w.lastMs = at;
     incident.lastSeen = event.occurredAt;
   }
-  incident.eventCount++;
   const source = scrubText(event.source.id);
   if (!incident.sources.includes(source)) {
     incident.sources.push(source);
     if (incident.sources.length > MAX_SOURCES) incident.sources.shift();
   }
-  incident.recentEventIds.push(event.id);
-  if (incident.recentEventIds.length > RECENT_EVENT_IDS) incident.recentEventIds.shift();
-  incident.watermarks[s.shardId] = s.sequenceNumber;
+  if (late) return;
   if (match.severity < incident.severity) {
     incident.severity = match.severity;
     incident.boosts = match.boosts;
@@ -253,21 +315,66 @@ function applySighting(w: Working, s: Sighting, at: number): void {
   }
 }
 
-function finishChange(change: IncidentChange, ctx: PlanContext): void {
-  const { before, after } = change;
-  const raised = before === undefined || after.severity < before.severity;
-  const lastSeenSeconds = Math.floor(Date.parse(after.lastSeen) / 1000);
-  change.alertRaised = raised;
-  change.after = {
-    ...after,
-    version: (before?.version ?? -1) + 1,
-    expiresAt: lastSeenSeconds + ctx.incidentRetentionDays * 86_400,
-    ...(raised
-      ? {
-          alertSeq: (before?.alertSeq ?? 0) + 1,
-          alertReason: before ? 'severity-raised' : 'opened',
-          alertPending: true,
-        }
-      : {}),
+function expiresAtFor(lastMs: number, ctx: PlanContext): number {
+  return Math.floor(lastMs / 1000) + ctx.incidentRetentionDays * 86_400;
+}
+
+function finishChange(w: Working, ctx: PlanContext): IncidentChange {
+  const { before, incident: after } = w;
+  // An alert goes out when a current event opens the incident (or is the first current one of an incident that only
+  // late events had opened), or when a current event raises its severity.
+  const neverAlerted = (before?.alertSeq ?? 0) === 0;
+  const raisedSeverity = before !== undefined && after.severity < before.severity;
+  const raised = w.current > 0 && (neverAlerted || raisedSeverity);
+  // The deadline runs from the first current event; late events never move it.
+  let { ackBy } = after;
+  if (w.current > 0) {
+    const fromBatch = w.firstCurrentMs + w.ackMs;
+    const hadCurrent = before !== undefined && before.eventCount > before.lateCount;
+    ackBy = new Date(hadCurrent ? Math.min(Date.parse(before.ackBy), fromBatch) : fromBatch).toISOString();
+  }
+  const inline = [...unpackKeys(before?.applied), ...w.added];
+  let page: IncidentChange['page'];
+  const appliedPages = [...after.appliedPages];
+  let applied: Uint8Array<ArrayBuffer>;
+  if (inline.length > INLINE_APPLIED_KEYS) {
+    page = {
+      sk: `APPLIED#${String((before?.version ?? -1) + 1).padStart(8, '0')}#${ctx.newToken()}`,
+      keys: packKeys(inline),
+    };
+    appliedPages.push(page.sk);
+    applied = new Uint8Array();
+  } else {
+    applied = packKeys(inline);
+  }
+  return {
+    before,
+    firstSequenceNumber: w.firstSequenceNumber!,
+    applied: w.added.length,
+    late: w.late,
+    alertRaised: raised,
+    ...(page ? { page } : {}),
+    after: {
+      ...after,
+      ackBy,
+      eventCount: (before?.eventCount ?? 0) + w.added.length,
+      lateCount: (before?.lateCount ?? 0) + w.late,
+      applied,
+      appliedPages,
+      version: (before?.version ?? -1) + 1,
+      expiresAt: expiresAtFor(w.lastMs, ctx),
+      ...(raised
+        ? {
+            alertSeq: (before?.alertSeq ?? 0) + 1,
+            alertReason: neverAlerted ? 'opened' : 'severity-raised',
+            alertPending: true,
+          }
+        : {}),
+    },
   };
+}
+
+/** Bytes of applied keys an incident item carries inline (for sizing and tests). */
+export function inlineAppliedBytes(incident: Incident): number {
+  return incident.applied.length - (incident.applied.length % APPLIED_KEY_BYTES);
 }

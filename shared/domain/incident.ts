@@ -10,6 +10,8 @@ export const TimelineEntry = z.object({
   at: z.string(),
   source: z.string(),
   detail: z.string().optional(),
+  /** Received later than its rule's maximum age (迟报). */
+  late: z.boolean().optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
@@ -35,13 +37,18 @@ export const Incident = z.object({
   openedAt: z.string(),
   ackBy: z.string(),
   deadlineVerb: z.enum(['确认', '回应']),
+  /** Events counted, exactly: each accepted event once, however often it was delivered or resent. */
   eventCount: z.number().int(),
+  /** Of those, events received later than their rule's maximum age (迟报): counted, never alerted as current. */
+  lateCount: z.number().int().default(0),
   sources: z.array(z.string()),
   timeline: z.array(TimelineEntry),
-  /** Source event ids seen lately: a device that resends an event (new Kinesis record, same id) is not counted twice. */
-  recentEventIds: z.array(z.string()),
-  /** Highest Kinesis sequence number applied, per shard: a redelivered record at or below it changes nothing. */
-  watermarks: z.record(z.string(), z.string()),
+  /**
+   * Keys of the events counted here (applied-events.ts), the latest INLINE_APPLIED_KEYS of them; earlier ones are in
+   * the immutable page items named by `appliedPages`. Together they are the exact evidence that an event was applied.
+   */
+  applied: z.instanceof(Uint8Array).default(() => new Uint8Array()),
+  appliedPages: z.array(z.string()).default([]),
   /** Optimistic-lock counter of the rules function's writes. */
   version: z.number().int(),
   /** Bumped whenever the incident needs a (new) alert: opened, or severity raised. The notifier sends each once. */
@@ -56,5 +63,16 @@ export type Incident = z.infer<typeof Incident>;
 
 export const TIMELINE_HEAD = 5;
 export const TIMELINE_TAIL = 15;
-export const RECENT_EVENT_IDS = 64;
 export const MAX_SOURCES = 10;
+
+/**
+ * The item at a window's id when a storm crossed into that window: its events belong to the incident opened in the
+ * window before (`incidentId`). Written once, with a condition, and never changed, so every shard and every retry
+ * routes the window's events to the same incident.
+ */
+export const WindowClaim = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  expiresAt: z.number().int(),
+});
+export type WindowClaim = z.infer<typeof WindowClaim>;

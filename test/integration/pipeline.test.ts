@@ -12,6 +12,7 @@ import { type Platform, startPlatform } from '../../local/platform.ts';
 import { DynamoIncidentStore, INCIDENT_SK, incidentPk } from '../../shared/adapters/incident-store.ts';
 import { DynamoQuarantineStore, quarantinePk } from '../../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor } from '../../shared/app/rules-processor.ts';
+import { DEFAULT_EVENT_TIME_POLICY } from '../../shared/domain/event-time.ts';
 import type { Incident } from '../../shared/domain/incident.ts';
 import { ALARM_RULES } from '../../shared/domain/rule-registry.ts';
 
@@ -50,6 +51,7 @@ function stormAt(cameraId: string, count: number, startIso: string) {
     exampleEvent('camera.intrusion', {
       id: `${cameraId}-${i}`,
       occurredAt: new Date(Date.parse(startIso) + i * 1000).toISOString(),
+      receivedAt: new Date(Date.parse(startIso) + i * 1000 + 500).toISOString(),
       source: { id: cameraId, kind: 'camera' },
       place: school,
     }),
@@ -176,6 +178,7 @@ describe('events → incidents → alerts on the local servers', () => {
         rules: ALARM_RULES,
         timeZone: 'Asia/Shanghai',
         incidentRetentionDays: 180,
+        eventTime: DEFAULT_EVENT_TIME_POLICY,
         now: () => new Date(),
         log: { info() {}, warn() {} },
       });

@@ -12,6 +12,8 @@ export const opinionPostFlagged = defineRule({
   boosts: { keyPlace: false, night: false },
   groupWindowMinutes: 360,
   ackMinutes: 360,
+  // A post found hours late still has part of its golden window left: it is not stale until the window is.
+  maxAgeMinutes: 360,
   deadlineVerb: '回应',
   dedupKey: (e) => `${e.place.county}/${e.payload.topic ?? e.payload.url}`,
   detail: (e) =>

@@ -1,10 +1,18 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UnprocessedItemsError } from '../../../shared/adapters/dynamo-batch.ts';
 import { DynamoIncidentStore } from '../../../shared/adapters/incident-store.ts';
+import { INLINE_APPLIED_KEYS } from '../../../shared/domain/applied-events.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
+import type { IncidentView } from '../../../shared/domain/incident-plan.ts';
 import { eventAt, NOW, plannedChange } from '../app/builders.ts';
 
 const TABLE = 'sanwang';
@@ -19,6 +27,11 @@ const item = (incident: Incident, extra: Record<string, unknown> = {}) => ({
   ...key(incident.id),
   ...incident,
   ...extra,
+});
+const viewOf = (...incidents: Incident[]): IncidentView => ({
+  incidents: new Map(incidents.map((i) => [i.id, i])),
+  claims: new Map(),
+  pages: new Map(),
 });
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -74,7 +87,7 @@ describe('DynamoIncidentStore.load', () => {
 
     const found = await store.load([a.id, b.id]);
 
-    expect([...found.keys()]).toEqual([a.id, b.id]);
+    expect([...found.incidents.keys()]).toEqual([a.id, b.id]);
     expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 2, {
       RequestItems: { [TABLE]: { Keys: [key(b.id)], ConsistentRead: true } },
     });
@@ -95,7 +108,7 @@ describe('DynamoIncidentStore.load', () => {
 
     const found = await store.load([expired.id, live.id]);
 
-    expect([...found.keys()]).toEqual([live.id]);
+    expect([...found.incidents.keys()]).toEqual([live.id]);
   });
 
   it('returns incidents without the table attributes or the claim the notifier keeps on the item', async () => {
@@ -108,7 +121,57 @@ describe('DynamoIncidentStore.load', () => {
 
     const found = await store.load([incident.id]);
 
-    expect(found.get(incident.id)).toEqual({ ...incident, alertSentSeq: 1 });
+    expect(found.incidents.get(incident.id)).toEqual({ ...incident, alertSentSeq: 1 });
+  });
+
+  it('follows a window claim to the incident it names, reading that one too', async () => {
+    const root = plannedChange([intrusion(180)]).after;
+    const windowId = root.id.replace(/T1800$/, 'T1830');
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [{ ...key(windowId), id: windowId, claimOf: root.id, expiresAt: NOW_SECONDS + 60 }] },
+      })
+      .resolvesOnce({ Responses: { [TABLE]: [item(root)] } });
+
+    const view = await store.load([windowId]);
+
+    expect(view.claims).toEqual(new Map([[windowId, root.id]]));
+    expect([...view.incidents.keys()]).toEqual([root.id]);
+    expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 2, {
+      RequestItems: { [TABLE]: { Keys: [key(root.id)], ConsistentRead: true } },
+    });
+  });
+
+  it('reads the applied pages an incident names once, and keeps them (they never change)', async () => {
+    const reader = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['APPLIED#00000003#ab12'] };
+    const page = { pk: `INC#${incident.id}`, sk: 'APPLIED#00000003#ab12', keys: new Uint8Array(24).fill(7) };
+    ddb
+      .on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [key(incident.id)], ConsistentRead: true } } })
+      .resolves({ Responses: { [TABLE]: [item(incident)] } })
+      .on(BatchGetCommand, {
+        RequestItems: { [TABLE]: { Keys: [{ pk: page.pk, sk: page.sk }], ConsistentRead: true } },
+      })
+      .resolves({ Responses: { [TABLE]: [page] } });
+
+    const first = await reader.load([incident.id]);
+    const second = await reader.load([incident.id]);
+
+    expect(first.pages.get(page.sk)).toEqual(page.keys);
+    expect(second.pages.get(page.sk)).toEqual(page.keys);
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 3);
+  });
+
+  it('refuses to go on when a page an incident names is missing', async () => {
+    const reader = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['APPLIED#00000001#zz'] };
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [item(incident)] } })
+      .resolves({ Responses: {} });
+
+    await expect(reader.load([incident.id])).rejects.toThrow(/APPLIED#00000001#zz .* is missing/);
   });
 
   it('refuses an item that is not an incident', async () => {
@@ -120,7 +183,49 @@ describe('DynamoIncidentStore.load', () => {
   });
 });
 
+describe('DynamoIncidentStore.claim', () => {
+  const claim = {
+    windowId: 'sky.intrusion|140581/cam|20261124T1830',
+    incidentId: 'sky.intrusion|140581/cam|20261124T1800',
+  };
+
+  it('claims a window only if nothing live is at its id', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    await expect(store.claim({ ...claim, expiresAt: NOW_SECONDS + 9, firstSequenceNumber: '1' })).resolves.toBe(
+      'saved',
+    );
+
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: TABLE,
+      Item: { ...key(claim.windowId), id: claim.windowId, claimOf: claim.incidentId, expiresAt: NOW_SECONDS + 9 },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
+    });
+  });
+
+  it('answers conflict when an incident or another claim is there', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    await expect(store.claim({ ...claim, expiresAt: 1, firstSequenceNumber: '1' })).resolves.toBe('conflict');
+  });
+});
+
 describe('DynamoIncidentStore.save', () => {
+  it('writes a new applied page before the incident item that names it', async () => {
+    ddb.on(PutCommand).resolves({}).on(UpdateCommand).resolves({});
+    const storm = Array.from({ length: INLINE_APPLIED_KEYS + 1 }, (_, i) => intrusion(180, `ivs-${i}`));
+    const change = plannedChange(storm);
+    expect(change.page).toBeDefined();
+
+    await store.save(change);
+
+    const [put] = ddb.commandCalls(PutCommand);
+    expect(put?.args[0].input.Item).toMatchObject({ pk: `INC#${change.after.id}`, sk: change.page?.sk });
+    expect(assignments(lastUpdate())).toMatchObject({ appliedPages: [change.page?.sk] });
+    const order = ddb.calls().map((c) => c.args[0].constructor.name);
+    expect(order).toEqual(['PutCommand', 'UpdateCommand']);
+  });
+
   it('creates an incident only if no live item has its key', async () => {
     ddb.on(UpdateCommand).resolves({});
     const change = plannedChange([intrusion(180)]);
@@ -135,7 +240,7 @@ describe('DynamoIncidentStore.save', () => {
     });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':nowSeconds': Math.floor(NOW.getTime() / 1000) });
     // An expired incident it replaces may have had its alert sent: the new one's alert must still go out.
-    expect(input.UpdateExpression).toMatch(/ REMOVE alertSentSeq$/);
+    expect(input.UpdateExpression).toMatch(/ REMOVE .*alertSentSeq/);
     expect(input.ExpressionAttributeNames).not.toHaveProperty('#version');
     const { alertPending, alertSentSeq, ...rulesOwned } = change.after;
     expect(assignments(input)).toEqual({
@@ -151,7 +256,7 @@ describe('DynamoIncidentStore.save', () => {
   it('updates an incident only if its version is the one read', async () => {
     ddb.on(UpdateCommand).resolves({});
     const opened = { ...plannedChange([intrusion(180)]).after, version: 4 };
-    const change = plannedChange([intrusion(240)], { stored: new Map([[opened.id, opened]]), from: 2 });
+    const change = plannedChange([intrusion(240)], { stored: viewOf(opened), from: 2 });
 
     await store.save(change);
 
@@ -165,7 +270,7 @@ describe('DynamoIncidentStore.save', () => {
   it("never writes the notifier's attributes, even from a copy read after the alert was sent", async () => {
     ddb.on(UpdateCommand).resolves({});
     const sent: Incident = { ...plannedChange([intrusion(180)]).after, alertPending: false, alertSentSeq: 1 };
-    const change = plannedChange([intrusion(240)], { stored: new Map([[sent.id, sent]]), from: 2 });
+    const change = plannedChange([intrusion(240)], { stored: viewOf(sent), from: 2 });
     expect(change.after).toMatchObject({ alertPending: false, alertSentSeq: 1 });
 
     await store.save(change);
@@ -186,7 +291,7 @@ describe('DynamoIncidentStore.save', () => {
     const opened = plannedChange([eventAt('cafe.minor_admitted', -15_000, { id: 'm-1', ...cafe })]).after;
     const sent = { ...opened, alertPending: false, alertSentSeq: 1 };
     const change = plannedChange([eventAt('cafe.minor_admitted', -13_800, { id: 'm-2', ...cafe })], {
-      stored: new Map([[sent.id, sent]]),
+      stored: viewOf(sent),
       from: 2,
     });
     expect(change.alertRaised).toBe(true);

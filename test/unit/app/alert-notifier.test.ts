@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SanwangEventInput } from '../../../events/envelope.ts';
 import { createAlertNotifier } from '../../../shared/app/alert-notifier.ts';
-import { createRulesProcessor } from '../../../shared/app/rules-processor.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
-import { ALARM_RULES } from '../../../shared/domain/rule-registry.ts';
 import {
   eventAt,
   incidentStreamRecord,
   kinesisEvent,
   kinesisRecords,
   NOW,
-  RETENTION_DAYS,
   streamEvent,
   TIME_ZONE,
   tableSeq,
@@ -19,8 +16,8 @@ import {
   FakeAlertPublisher,
   InMemoryAlertOutbox,
   InMemoryIncidentStore,
-  InMemoryQuarantineStore,
   memoryLog,
+  testRulesProcessor,
 } from './fakes.ts';
 
 const CAMERA_17 = '14058110001320000017';
@@ -29,15 +26,7 @@ const CAMERA_18 = '14058110001320000018';
 /** Incidents as the rules function stores them after seeing `events`, by id. */
 class RulesFunction {
   readonly incidents = new InMemoryIncidentStore();
-  readonly #process = createRulesProcessor({
-    incidents: this.incidents,
-    quarantine: new InMemoryQuarantineStore(),
-    rules: ALARM_RULES,
-    timeZone: TIME_ZONE,
-    incidentRetentionDays: RETENTION_DAYS,
-    now: () => NOW,
-    log: memoryLog(),
-  });
+  readonly #process = testRulesProcessor({ incidents: this.incidents });
   #seq = 1;
 
   async see(...events: SanwangEventInput[]): Promise<void> {

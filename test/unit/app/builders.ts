@@ -5,8 +5,14 @@ import { exampleEvent } from '../../../events/examples.ts';
 import { parseEvent } from '../../../events/validation.ts';
 import { evaluateEvent } from '../../../shared/domain/evaluate-event.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
-import { type IncidentChange, planIncidents, type Sighting } from '../../../shared/domain/incident-plan.ts';
+import {
+  type IncidentChange,
+  type IncidentView,
+  planIncidents,
+  type Sighting,
+} from '../../../shared/domain/incident-plan.ts';
 import { ALARM_RULES, indexRules } from '../../../shared/domain/rule-registry.ts';
+import { planContext } from '../domain/incident-table.ts';
 
 export const SHARD = 'shardId-000000000000';
 export const TIME_ZONE = 'Asia/Shanghai';
@@ -31,8 +37,11 @@ export function eventAt<T extends EventType>(
   offsetSeconds: number,
   overrides: Parameters<typeof exampleEvent<T>>[1] = {},
 ): Extract<SanwangEventInput, { type: T }> {
-  const occurredAt = new Date(Date.parse('2026-11-25T02:00:00+08:00') + offsetSeconds * 1000).toISOString();
-  return exampleEvent(type, { occurredAt, ...overrides });
+  const occurredMs = Date.parse('2026-11-25T02:00:00+08:00') + offsetSeconds * 1000;
+  const occurredAt = new Date(occurredMs).toISOString();
+  // Received a second after it happened, as a device on time is.
+  const receivedAt = new Date(occurredMs + 1000).toISOString();
+  return exampleEvent(type, { occurredAt, receivedAt, ...overrides });
 }
 
 type RecordData = SanwangEventInput | Record<string, unknown> | string | Uint8Array;
@@ -99,13 +108,13 @@ export function sightingOf(input: SanwangEventInput, seq: number, shardId = SHAR
 /** The one change the planner makes for `events` (numbered from `from`) on top of `stored`. */
 export function plannedChange(
   events: readonly SanwangEventInput[],
-  options: { stored?: ReadonlyMap<string, Incident>; from?: number } = {},
+  options: { stored?: IncidentView; from?: number } = {},
 ): IncidentChange {
   const from = options.from ?? 1;
   const plan = planIncidents(
     events.map((e, i) => sightingOf(e, from + i)),
-    options.stored ?? new Map(),
-    { now: NOW, incidentRetentionDays: RETENTION_DAYS },
+    options.stored ?? { incidents: new Map(), claims: new Map(), pages: new Map() },
+    { ...planContext(NOW), incidentRetentionDays: RETENTION_DAYS },
   );
   const [change, ...rest] = plan.changes;
   if (!change || rest.length > 0) throw new Error(`expected one change, got ${plan.changes.length}`);

@@ -2,66 +2,60 @@ import type { AlertOutbox, SentAlert } from '../../../shared/adapters/alert-outb
 import type { AlertPublisher, OutgoingAlert, PublishResult } from '../../../shared/adapters/alert-publisher.ts';
 import type { IncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { QuarantineStore } from '../../../shared/adapters/quarantine-store.ts';
-import type { Log } from '../../../shared/app/rules-processor.ts';
+import { createRulesProcessor, type Log, type RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
+import { DEFAULT_EVENT_TIME_POLICY } from '../../../shared/domain/event-time.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
-import type { IncidentChange } from '../../../shared/domain/incident-plan.ts';
+import type { ClaimChange, IncidentChange, IncidentView } from '../../../shared/domain/incident-plan.ts';
 import type { PoisonRecord } from '../../../shared/domain/poison-record.ts';
+import { ALARM_RULES } from '../../../shared/domain/rule-registry.ts';
+import { MemoryIncidentTable } from '../domain/incident-table.ts';
+import { NOW, RETENTION_DAYS, TIME_ZONE } from './builders.ts';
 
 /**
- * Incidents in memory, with the Dynamo store's write conditions: a create fails if the incident exists, an update
- * if its version moved on; the notifier's attributes (alertPending, alertSentSeq) are never overwritten, only
- * alertPending raised with a new alert.
+ * Incidents in memory, with the Dynamo store's write conditions (see MemoryIncidentTable); hooks let a test fail a
+ * write or play a concurrent writer.
  */
 export class InMemoryIncidentStore implements IncidentStore {
-  readonly items = new Map<string, Incident>();
+  readonly table = new MemoryIncidentTable();
   readonly loads: string[][] = [];
   readonly saves: IncidentChange[] = [];
-  /** Runs before a write is applied: throw to fail it, or change `items` to play a concurrent writer. */
+  readonly claims: ClaimChange[] = [];
+  /** Runs before a write is applied: throw to fail it, or change `table` to play a concurrent writer. */
   beforeSave: ((change: IncidentChange) => void | Promise<void>) | undefined;
+  beforeClaim: ((change: ClaimChange) => void | Promise<void>) | undefined;
   /** Thrown by the next load, once. */
   failNextLoad: Error | undefined;
 
-  async load(ids: readonly string[]): Promise<Map<string, Incident>> {
+  /** The stored incidents by id. */
+  get items(): Map<string, Incident> {
+    return this.table.incidents;
+  }
+
+  async load(ids: readonly string[]): Promise<IncidentView> {
     this.loads.push([...ids]);
     if (this.failNextLoad) {
       const error = this.failNextLoad;
       this.failNextLoad = undefined;
       throw error;
     }
-    const found = new Map<string, Incident>();
-    for (const id of new Set(ids)) {
-      const incident = this.items.get(id);
-      if (incident) found.set(id, structuredClone(incident));
-    }
-    return found;
+    return this.table.view();
+  }
+
+  async claim(change: ClaimChange): Promise<'saved' | 'conflict'> {
+    this.claims.push(change);
+    await this.beforeClaim?.(change);
+    return this.table.claim(change);
   }
 
   async save(change: IncidentChange): Promise<'saved' | 'conflict'> {
     this.saves.push(change);
     await this.beforeSave?.(change);
-    const { after, before, alertRaised } = change;
-    const current = this.items.get(after.id);
-    if (before === undefined ? current !== undefined : current?.version !== before.version) return 'conflict';
-    const next: Incident = {
-      ...structuredClone(after),
-      alertPending: alertRaised ? true : (current?.alertPending ?? after.alertPending),
-    };
-    delete next.alertSentSeq;
-    if (current?.alertSentSeq !== undefined) next.alertSentSeq = current.alertSentSeq;
-    this.items.set(after.id, next);
-    return 'saved';
+    return this.table.save(change);
   }
 
   /** What a duty officer would compare: per incident, how many events, when, how severe. */
-  summary(): Record<string, Pick<Incident, 'eventCount' | 'firstSeen' | 'lastSeen' | 'severity'>> {
-    return Object.fromEntries(
-      [...this.items.values()]
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map(({ id, eventCount, firstSeen, lastSeen, severity }) => [
-          id,
-          { eventCount, firstSeen, lastSeen, severity },
-        ]),
-    );
+  summary() {
+    return this.table.summary();
   }
 }
 
@@ -148,6 +142,20 @@ export class FakeAlertPublisher implements AlertPublisher {
       };
     });
   }
+}
+
+/** The rules processor the use-case tests run: the real rules, the test clock, in-memory stores. */
+export function testRulesProcessor(deps: Partial<RulesProcessorDeps> & Pick<RulesProcessorDeps, 'incidents'>) {
+  return createRulesProcessor({
+    quarantine: new InMemoryQuarantineStore(),
+    rules: ALARM_RULES,
+    timeZone: TIME_ZONE,
+    incidentRetentionDays: RETENTION_DAYS,
+    eventTime: DEFAULT_EVENT_TIME_POLICY,
+    now: () => NOW,
+    log: memoryLog(),
+    ...deps,
+  });
 }
 
 export interface LogEntry {

@@ -3,20 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventType, SanwangEventInput } from '../../../events/envelope.ts';
 import { EXAMPLE_ADULT_ID, EXAMPLE_MINOR_ID, exampleEvent } from '../../../events/examples.ts';
-import { createRulesProcessor, type RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
-import { ALARM_RULES } from '../../../shared/domain/rule-registry.ts';
-import {
-  eventAt,
-  kinesisEvent,
-  kinesisRecord,
-  kinesisRecords,
-  kinesisSeq,
-  NOW,
-  RETENTION_DAYS,
-  SHARD,
-  TIME_ZONE,
-} from './builders.ts';
-import { InMemoryIncidentStore, InMemoryQuarantineStore, memoryLog } from './fakes.ts';
+import type { RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
+import { keyCount } from '../../../shared/domain/applied-events.ts';
+import { eventAt, kinesisEvent, kinesisRecord, kinesisRecords, kinesisSeq, SHARD } from './builders.ts';
+import { InMemoryIncidentStore, InMemoryQuarantineStore, memoryLog, testRulesProcessor } from './fakes.ts';
 
 const CAMERA_17 = '14058110001320000017';
 const CAMERA_18 = '14058110001320000018';
@@ -27,17 +17,13 @@ function setup(overrides: Partial<RulesProcessorDeps> = {}) {
   const incidents = new InMemoryIncidentStore();
   const quarantine = new InMemoryQuarantineStore();
   const log = memoryLog();
-  const processBatch = createRulesProcessor({
-    incidents,
-    quarantine,
-    rules: ALARM_RULES,
-    timeZone: TIME_ZONE,
-    incidentRetentionDays: RETENTION_DAYS,
-    now: () => NOW,
-    log,
-    ...overrides,
-  });
+  const processBatch = testRulesProcessor({ incidents, quarantine, log, ...overrides });
   return { incidents, quarantine, log, processBatch };
+}
+
+/** A second rules function (another shard's) writing to the same store. */
+function otherFunction(shared: ReturnType<typeof setup>) {
+  return testRulesProcessor({ incidents: shared.incidents, quarantine: shared.quarantine });
 }
 
 /** An intrusion seen by `camera`, `offset` seconds after 02:00 Shanghai. */
@@ -65,16 +51,19 @@ describe('createRulesProcessor', () => {
       version: 0,
       alertSeq: 1,
       alertPending: true,
-      watermarks: { [SHARD]: kinesisSeq(1000) },
     });
+    expect(keyCount(incidents.items.get(intrusionIncident(CAMERA_17))?.applied)).toBe(1000);
     expect(result.summary).toEqual({
       records: 1000,
       events: 1000,
       poison: 0,
       matched: 1000,
       duplicates: 0,
+      applied: 1000,
+      late: 0,
       incidentsTouched: 1,
       incidentsOpened: 1,
+      windowsClaimed: 0,
       alertsRaised: 1,
     });
   });
@@ -256,15 +245,7 @@ describe('createRulesProcessor', () => {
     it('re-reads and retries after losing a write race', async () => {
       // Two rules functions (one per shard) see the same place; the other one creates the incident first.
       const shared = setup();
-      const other = createRulesProcessor({
-        incidents: shared.incidents,
-        quarantine: shared.quarantine,
-        rules: ALARM_RULES,
-        timeZone: TIME_ZONE,
-        incidentRetentionDays: RETENTION_DAYS,
-        now: () => NOW,
-        log: memoryLog(),
-      });
+      const other = otherFunction(shared);
       const crowd = (camera: string, offset: number) =>
         eventAt('camera.crowd', offset, { id: `${camera}-crowd-${offset}`, source: { id: camera, kind: 'camera' } });
       let raced = false;
@@ -288,22 +269,13 @@ describe('createRulesProcessor', () => {
         lastSeen: '2026-11-24T18:04:00.000Z',
         sources: ['cam-b', 'cam-a'],
         version: 1,
-        watermarks: { [SHARD]: kinesisSeq(2), 'shardId-000000000001': kinesisSeq(1) },
       });
       expect(result.summary).toMatchObject({ incidentsTouched: 1, incidentsOpened: 0 });
     });
 
     it('counts no duplicates when a retry after a lost race re-reads what it saved', async () => {
       const shared = setup();
-      const other = createRulesProcessor({
-        incidents: shared.incidents,
-        quarantine: shared.quarantine,
-        rules: ALARM_RULES,
-        timeZone: TIME_ZONE,
-        incidentRetentionDays: RETENTION_DAYS,
-        now: () => NOW,
-        log: memoryLog(),
-      });
+      const other = otherFunction(shared);
       const crowd = (camera: string, minute: number) =>
         eventAt('camera.crowd', minute * 60, {
           id: `${camera}-crowd-${minute}`,
@@ -354,8 +326,99 @@ describe('createRulesProcessor', () => {
     const result = await processBatch(kinesisEvent(kinesisRecords([inactive, eventAt('patrol.checkin', 100)])));
 
     expect(result.summary).toMatchObject({ events: 2, matched: 0, incidentsTouched: 0 });
-    expect(incidents.loads).toEqual([[]]);
+    // Nothing matched, so nothing is read.
+    expect(incidents.loads).toEqual([]);
     expect(incidents.items.size).toBe(0);
+  });
+});
+
+describe('createRulesProcessor and event times', () => {
+  it('quarantines an event from further in the future than the clock skew, naming occurredAt', async () => {
+    const { incidents, quarantine, processBatch } = setup();
+    const future = intrusion(CAMERA_17, 180);
+    future.occurredAt = '2999-01-01T00:00:00+08:00';
+
+    const result = await processBatch(kinesisEvent(kinesisRecords([future, intrusion(CAMERA_18, 180)])));
+
+    expect(result.summary).toMatchObject({ poison: 1, incidentsOpened: 1 });
+    const [poison] = quarantine.records.values();
+    expect(poison?.reason).toMatch(/^occurredAt: is .* ahead of the time sanwang received it/);
+    expect(poison?.reason).not.toContain('2999');
+    expect(incidents.items.has(intrusionIncident(CAMERA_17))).toBe(false);
+  });
+
+  it('quarantines an event older than the incident retention', async () => {
+    const { quarantine, processBatch } = setup();
+    const ancient = intrusion(CAMERA_17, 180);
+    ancient.occurredAt = '1970-01-01T08:00:00+08:00';
+
+    await processBatch(kinesisEvent(kinesisRecords([ancient])));
+
+    expect([...quarantine.records.values()][0]?.reason).toMatch(/^occurredAt: is older than the 180 days/);
+  });
+
+  it('records an event reported hours late on its incident and raises no alert', async () => {
+    const { incidents, processBatch } = setup();
+    const late = eventAt('patrol.sos', 0, { id: 'sos-1', receivedAt: '2026-11-25T05:00:00+08:00' });
+
+    const result = await processBatch(kinesisEvent(kinesisRecords([late])));
+
+    expect(result.summary).toMatchObject({ applied: 1, late: 1, alertsRaised: 0, incidentsOpened: 1 });
+    const [incident] = incidents.items.values();
+    expect(incident).toMatchObject({ eventCount: 1, lateCount: 1, alertSeq: 0, alertPending: false });
+    expect(incident?.timeline[0]).toMatchObject({ eventId: 'sos-1', late: true });
+  });
+});
+
+describe('createRulesProcessor and window claims', () => {
+  // Intrusion windows are 30 minutes: 02:29 and 02:31 Shanghai sit on both sides of 02:30.
+  const acrossBoundary = () => kinesisRecords([intrusion(CAMERA_17, 29 * 60), intrusion(CAMERA_17, 31 * 60)]);
+
+  it('claims the window a storm crosses into before it writes the incident', async () => {
+    const { incidents, processBatch } = setup();
+
+    const result = await processBatch(kinesisEvent(acrossBoundary()));
+
+    expect(result.summary).toMatchObject({ windowsClaimed: 1, incidentsOpened: 1, applied: 2 });
+    expect(incidents.claims.map((c) => c.incidentId)).toEqual([intrusionIncident(CAMERA_17)]);
+    expect(incidents.items.get(intrusionIncident(CAMERA_17))?.eventCount).toBe(2);
+  });
+
+  it('hands the batch back from the first record that needed a claim that failed, and the retry completes', async () => {
+    const { incidents, processBatch } = setup();
+    incidents.beforeClaim = () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    const records = acrossBoundary();
+
+    const first = await processBatch(kinesisEvent(records));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: kinesisSeq(2) }]);
+    // Nothing of the group is written while its claim is missing.
+    expect(incidents.items.size).toBe(0);
+
+    incidents.beforeClaim = undefined;
+    const retry = await processBatch(kinesisEvent(records));
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(incidents.items.get(intrusionIncident(CAMERA_17))?.eventCount).toBe(2);
+  });
+
+  it('follows the window that another shard took first, and counts every event once', async () => {
+    const shared = setup();
+    const other = otherFunction(shared);
+    // A crowd at one school, two cameras: camera b (another shard) opens the 02:30 window first.
+    const crowd = (camera: string, minute: number) =>
+      eventAt('camera.crowd', minute * 60, { id: `${camera}-crowd-${minute}`, source: { id: camera, kind: 'camera' } });
+    shared.incidents.beforeClaim = async () => {
+      shared.incidents.beforeClaim = undefined;
+      await other(kinesisEvent(kinesisRecords([crowd('cam-b', 31)], { shardId: 'shardId-000000000001' })));
+    };
+
+    const result = await shared.processBatch(kinesisEvent(kinesisRecords([crowd('cam-a', 29), crowd('cam-a', 32)])));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const counts = Object.values(shared.incidents.summary()).map((i) => i.eventCount);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(counts.sort()).toEqual([1, 2]);
   });
 });
 

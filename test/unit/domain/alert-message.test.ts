@@ -12,16 +12,14 @@ import type { Incident } from '../../../shared/domain/incident.ts';
 import { planIncidents } from '../../../shared/domain/incident-plan.ts';
 import { ALARM_RULES, indexRules } from '../../../shared/domain/rule-registry.ts';
 import { SEVERITIES } from '../../../shared/domain/severity.ts';
+import { MemoryIncidentTable, planContext } from './incident-table.ts';
 import { sightings } from './sightings.ts';
 
 const options = { timeZone: 'Asia/Shanghai' };
 const LONGEST_PLACE = '高平市米山镇米东村第一小学北门东侧围墙区域入口处一号通道附近的摄像机点位四十字'.slice(0, 40);
 
 function incidentOf(type: (typeof EVENT_TYPES)[number]): Incident {
-  const [change] = planIncidents(sightings(type, [0]), new Map(), {
-    now: new Date(),
-    incidentRetentionDays: 1,
-  }).changes;
+  const [change] = planIncidents(sightings(type, [0]), new MemoryIncidentTable().view(), planContext()).changes;
   return change!.after;
 }
 

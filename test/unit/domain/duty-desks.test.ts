@@ -40,6 +40,18 @@ describe('configuration', () => {
       TIME_ZONE: 'Asia/Shanghai',
       INCIDENT_RETENTION_DAYS: 180,
       QUARANTINE_RETENTION_DAYS: 30,
+      MAX_EVENT_AGE_MINUTES: 60,
+      RULE_MAX_AGE_MINUTES: {},
+      MAX_CLOCK_SKEW_SECONDS: 300,
     });
+  });
+
+  it('reads per-rule maximum ages as JSON and names the variable when they are not', () => {
+    expect(readConfig(RulesConfig, { TABLE_NAME: 't', RULE_MAX_AGE_MINUTES: '{"ground.sos":15}' })).toMatchObject({
+      RULE_MAX_AGE_MINUTES: { 'ground.sos': 15 },
+    });
+    expect(() => readConfig(RulesConfig, { TABLE_NAME: 't', RULE_MAX_AGE_MINUTES: '{ground' })).toThrow(
+      /RULE_MAX_AGE_MINUTES: must be a JSON object/,
+    );
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../../shared/app/alert-notifier.ts';
 import { planIncidents } from '../../../shared/domain/incident-plan.ts';
+import { MemoryIncidentTable, planContext } from './incident-table.ts';
 import { sightings } from './sightings.ts';
 
-const ctx = { now: new Date('2026-11-24T18:10:00Z'), incidentRetentionDays: 180 };
+const ctx = planContext();
 const options = { timeZone: 'Asia/Shanghai' };
 
 describe('incident identity', () => {
@@ -14,7 +15,7 @@ describe('incident identity', () => {
         payload: { platform: '微博', url, title: '米山镇', reach: 10, sentiment: 'neutral' },
       },
     });
-    const [change] = planIncidents([one!], new Map(), ctx).changes;
+    const [change] = planIncidents([one!], new MemoryIncidentTable().view(), ctx).changes;
     expect(Buffer.byteLength(`INC#${change!.after.id}`)).toBeLessThan(300);
     expect(Buffer.byteLength(`${change!.after.firstSeen}#${change!.after.id}`)).toBeLessThan(1024);
   });
@@ -26,7 +27,7 @@ describe('incident identity', () => {
       firstSeq: 2,
       overrides: { place: { county: '140522', kind: 'public' } },
     });
-    const { changes } = planIncidents([...here, ...there], new Map(), ctx);
+    const { changes } = planIncidents([...here, ...there], new MemoryIncidentTable().view(), ctx);
     expect(changes.map((c) => c.after.place.county).sort()).toEqual(['140522', '140581']);
   });
 
@@ -38,7 +39,7 @@ describe('incident identity', () => {
         payload: { kind: 'sos', officer: { badge: '13812345678' } },
       },
     });
-    const incident = planIncidents([one!], new Map(), ctx).changes[0]!.after;
+    const incident = planIncidents([one!], new MemoryIncidentTable().view(), ctx).changes[0]!.after;
     const stored = JSON.stringify(incident);
     expect(stored).not.toContain('13812345678');
     const alert = buildAlert(incident, options);

@@ -20,9 +20,12 @@ export function sightings<T extends EventType>(
   options: { firstSeq?: number; idPrefix?: string; overrides?: Parameters<typeof exampleEvent<T>>[1] } = {},
 ): Sighting[] {
   return offsetsSeconds.map((offset, i) => {
+    const occurredMs = Date.parse('2026-11-25T02:00:00+08:00') + offset * 1000;
     const raw = exampleEvent(type, {
       id: `${options.idPrefix ?? 'ev'}-${i}`,
-      occurredAt: new Date(Date.parse('2026-11-25T02:00:00+08:00') + offset * 1000).toISOString(),
+      occurredAt: new Date(occurredMs).toISOString(),
+      // Received a second later unless a test says otherwise: on time.
+      receivedAt: new Date(occurredMs + 1000).toISOString(),
       ...options.overrides,
     });
     const parsed = parseEvent(raw);
