@@ -60,6 +60,12 @@ export const NotifyConfig = z.object({
 });
 export type NotifyConfig = z.infer<typeof NotifyConfig>;
 
+/** Environment of the sweep function (a schedule → pending alerts re-driven). */
+export const SweepConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+});
+export type SweepConfig = z.infer<typeof SweepConfig>;
+
 /** Parses `env` once at start-up; the error lists each variable by name with what is wrong. */
 export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const parsed = schema.safeParse(env);

@@ -1,23 +1,29 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Incident } from '../domain/incident.ts';
 import { tableDesign } from '../table-design.ts';
-import { isConditionalCheckFailed } from './dynamo-batch.ts';
+import { batchWrite, isConditionalCheckFailed } from './dynamo-batch.ts';
 import { INCIDENT_SK, incidentPk } from './incident-store.ts';
 
-/** The record of one alert sent: who was told what, and when. */
-export interface SentAlert {
+/** One try at sending an alert: written before the publish, so the trail shows every send, even a lost answer. */
+export interface AlertAttempt {
   incidentId: string;
   alertSeq: number;
-  messageId: string;
+  /** Unique and sortable: the trail of an alert lists its attempts in order. */
+  attemptId: string;
+  startedAt: string;
   topicArn: string;
   sms: string;
   attributes: Record<string, string>;
-  sentAt: string;
   /** The incident's own expiry: the record of who was told goes with the incident. */
   expiresAt: number;
 }
 
-/** What the notifier needs from the outbox: claim an alert that is still due, then record it as sent. */
+/** How an attempt ended. `sending` stays only where the function stopped between publishing and recording. */
+export type AttemptOutcome =
+  | { status: 'sent'; messageId: string; at: string }
+  | { status: 'failed'; error: string; at: string };
+
+/** What the notifier needs from the outbox. */
 export interface AlertOutbox {
   /**
    * The incident as it is now, if alert `alertSeq` is still the current one and not yet sent; undefined otherwise.
@@ -25,24 +31,30 @@ export interface AlertOutbox {
    * of the same alert claims it again, and a sent or superseded alert is never claimed.
    */
   claim(incidentId: string, alertSeq: number): Promise<Incident | undefined>;
-  markSent(alert: SentAlert): Promise<void>;
+  /** Records that these alerts are about to go out. */
+  begin(attempts: readonly AlertAttempt[]): Promise<void>;
+  /** Records how each attempt ended. */
+  finish(results: readonly { attempt: AlertAttempt; outcome: AttemptOutcome }[]): Promise<void>;
+  /** The alert went out: the incident leaves the pending index, unless a newer alert was raised meanwhile. */
+  markSent(incidentId: string, alertSeq: number): Promise<void>;
 }
+
+/** `ALERT#0003#2026-11-25T02:03:11.120Z-5f2a`: the alert number, then the attempt. */
+export const attemptSk = (alertSeq: number, attemptId: string) =>
+  `ALERT#${String(alertSeq).padStart(4, '0')}#${attemptId}`;
 
 export class DynamoAlertOutbox implements AlertOutbox {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
-  readonly #now: () => Date;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; now?: () => Date }) {
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
     this.#client = options.client;
     this.#tableName = options.tableName;
-    this.#now = options.now ?? (() => new Date());
   }
 
   async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
-    // A read, not a write: a write would put a new record on the table stream that wakes the notifier again, and
-    // while SNS fails that loop would outlive every retry limit. Records of one item arrive in order, one batch at a
-    // time, so no second notifier can be holding this alert.
+    // A read, not a write: a write to the incident would put a new record on the table stream that wakes the
+    // notifier again, and while SNS fails that loop would outlive every retry limit.
     const out = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,
@@ -55,14 +67,34 @@ export class DynamoAlertOutbox implements AlertOutbox {
     return Incident.parse(out.Item);
   }
 
-  async markSent(alert: SentAlert): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: { pk: incidentPk(alert.incidentId), sk: `ALERT#${String(alert.alertSeq).padStart(4, '0')}`, ...alert },
-      }),
+  async begin(attempts: readonly AlertAttempt[]): Promise<void> {
+    await this.#put(attempts.map((attempt) => ({ attempt, outcome: { status: 'sending' as const } })));
+  }
+
+  async finish(results: readonly { attempt: AlertAttempt; outcome: AttemptOutcome }[]): Promise<void> {
+    await this.#put(results);
+  }
+
+  // Trail items are separate from the incident item and carry no alertPending: writing them wakes no notifier.
+  async #put(rows: readonly { attempt: AlertAttempt; outcome: AttemptOutcome | { status: 'sending' } }[]) {
+    await batchWrite(
+      this.#client,
+      this.#tableName,
+      rows.map(({ attempt, outcome }) => ({
+        PutRequest: {
+          Item: {
+            pk: incidentPk(attempt.incidentId),
+            sk: attemptSk(attempt.alertSeq, attempt.attemptId),
+            ...attempt,
+            ...outcome,
+          },
+        },
+      })),
     );
-    const key = { pk: incidentPk(alert.incidentId), sk: INCIDENT_SK };
+  }
+
+  async markSent(incidentId: string, alertSeq: number): Promise<void> {
+    const key = { pk: incidentPk(incidentId), sk: INCIDENT_SK };
     const { pendingAlerts } = tableDesign.indexes;
     try {
       // Leaves the pending index only if no newer alert was raised meanwhile; that one still has to go out.
@@ -72,7 +104,7 @@ export class DynamoAlertOutbox implements AlertOutbox {
           Key: key,
           UpdateExpression: `SET alertSentSeq = :seq, alertPending = :false REMOVE ${pendingAlerts.partitionKey}, ${pendingAlerts.sortKey}`,
           ConditionExpression: 'alertSeq = :seq',
-          ExpressionAttributeValues: { ':seq': alert.alertSeq, ':false': false },
+          ExpressionAttributeValues: { ':seq': alertSeq, ':false': false },
         }),
       );
     } catch (error) {
@@ -84,7 +116,7 @@ export class DynamoAlertOutbox implements AlertOutbox {
             Key: key,
             UpdateExpression: 'SET alertSentSeq = :seq',
             ConditionExpression: 'attribute_not_exists(alertSentSeq) OR alertSentSeq < :seq',
-            ExpressionAttributeValues: { ':seq': alert.alertSeq },
+            ExpressionAttributeValues: { ':seq': alertSeq },
           }),
         )
         .catch((e: unknown) => {

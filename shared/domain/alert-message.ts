@@ -1,5 +1,5 @@
 import type { Incident } from './incident.ts';
-import { localTime } from './local-time.ts';
+import { type LocalTime, localTime } from './local-time.ts';
 import { scrubText } from './personal-data-masking.ts';
 import { severityLabel, severityName } from './severity.ts';
 
@@ -8,6 +8,8 @@ export const SMS_SEGMENT = 70;
 
 export interface AlertTextOptions {
   timeZone: string;
+  /** When the text is sent: times on another day than this one carry their full date. */
+  now: Date;
   /** How to acknowledge, e.g. `回1确认`; left out until a reply channel exists for the deployment. */
   ackHint?: string;
 }
@@ -28,6 +30,12 @@ function truncate(text: string, max: number): string {
   return `${out}…`;
 }
 
+/** `02:03` on the reference day, `11-26 02:03` on another day of its year, `2027-01-01 05:30` in another year. */
+function onDay(t: LocalTime, reference: string): string {
+  if (t.date === reference) return t.hhmm;
+  return t.date.slice(0, 4) === reference.slice(0, 4) ? `${t.monthDay} ${t.hhmm}` : `${t.date} ${t.hhmm}`;
+}
+
 function placeLabel(incident: Incident): string {
   const { place } = incident;
   return place.name ?? place.village ?? place.township ?? place.county;
@@ -35,18 +43,21 @@ function placeLabel(incident: Incident): string {
 
 /**
  * The SMS a duty officer reads: severity, place, what, how many, when, the deadline and the incident code, in
- * one segment. It never carries personal data: the code leads to everything else.
- * @example smsText(incident, { timeZone: 'Asia/Shanghai' }) // 【紧急】米山镇第一小学 区域入侵×37 02:03起 02:13前确认 码K7Q2M
+ * one segment. A start today reads 02:03; any other day's carries its full date (2026-11-24 02:03), so an alarm
+ * from long ago can never pass for tonight's. It never carries personal data: the code leads to everything else.
+ * @example smsText(incident, { timeZone: 'Asia/Shanghai', now }) // 【紧急】米山镇第一小学 区域入侵×37 02:03起 02:13前确认 码K7Q2M
  */
 export function smsText(incident: Incident, options: AlertTextOptions): string {
   const first = localTime(new Date(incident.firstSeen), options.timeZone);
   const deadline = localTime(new Date(incident.ackBy), options.timeZone);
-  const sameDay = first.date === deadline.date;
+  const today = localTime(options.now, options.timeZone).date;
   const head = `【${severityLabel[incident.severity]}】`;
   const what = `${incident.title}${incident.eventCount > 1 ? `×${incident.eventCount}` : ''}`;
   const raised = incident.alertReason === 'severity-raised' ? '升级 ' : '';
-  const when = `${first.monthDay} ${first.hhmm}起`;
-  const by = `${sameDay ? '' : `${deadline.monthDay} `}${deadline.hhmm}前${incident.deadlineVerb}`;
+  // The start reads against today, in full on any other day; the deadline against the start: a date only where it
+  // differs, a year only where it is not the one already read.
+  const when = `${first.date === today ? first.hhmm : `${first.date} ${first.hhmm}`}起`;
+  const by = `${onDay(deadline, first.date)}前${incident.deadlineVerb}`;
   const tail = ` ${what} ${when} ${by} 码${incident.code}${options.ackHint ? ` ${options.ackHint}` : ''}`;
   const room = SMS_SEGMENT - smsLength(head) - smsLength(raised) - smsLength(tail);
   // Masking keeps the length: the segment still fits.

@@ -85,19 +85,23 @@ describe('events → incidents → alerts on the local servers', () => {
     expect(incident).toMatchObject({ eventCount: 300, severity: 1, alertSeq: 1, alertSentSeq: 1, alertPending: false });
 
     // County (levels 1–2), township (1–3) and village (all) desks cover the school; the other township does not.
-    const sms = `【特急】米山镇第一小学 区域入侵×300 11-25 02:00起 02:10前确认 码${incident?.code}`;
+    // The storm was on 2026-11-25, not today: the SMS gives its full date.
+    const sms = `【特急】米山镇第一小学 区域入侵×300 2026-11-25 02:00起 02:10前确认 码${incident?.code}`;
     for (const desk of ['gaoping-command', 'mishan-station', 'midong-post']) {
       expect((await inbox(desk)).map((a) => a.sms)).toEqual([sms]);
     }
     expect(await inbox('nancheng-station')).toEqual([]);
 
-    const record = await platform.clients.documents.send(
-      new GetCommand({
+    const trail = await platform.clients.documents.send(
+      new QueryCommand({
         TableName: platform.resources.tableName,
-        Key: { pk: incidentPk(incident!.id), sk: 'ALERT#0001' },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alert)',
+        ExpressionAttributeValues: { ':pk': incidentPk(incident!.id), ':alert': 'ALERT#0001#' },
       }),
     );
-    expect(record.Item).toMatchObject({ sms, topicArn: platform.resources.topicArn, alertSeq: 1 });
+    expect(trail.Items).toEqual([
+      expect.objectContaining({ sms, topicArn: platform.resources.topicArn, alertSeq: 1, status: 'sent' }),
+    ]);
   });
 
   it('changes nothing when Lambda delivers the same batches again', async () => {

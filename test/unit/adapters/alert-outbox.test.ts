@@ -1,14 +1,14 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoAlertOutbox, type SentAlert } from '../../../shared/adapters/alert-outbox.ts';
+import { type AlertAttempt, DynamoAlertOutbox } from '../../../shared/adapters/alert-outbox.ts';
 import { eventAt, NOW, plannedChange } from '../app/builders.ts';
 
 const TABLE = 'sanwang';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
-const outbox = new DynamoAlertOutbox({ client, tableName: TABLE, now: () => NOW });
+const outbox = new DynamoAlertOutbox({ client, tableName: TABLE });
 
 const incident = plannedChange([eventAt('camera.intrusion', 180, { id: 'ivs-1' })]).after;
 const key = { pk: `INC#${incident.id}`, sk: 'INCIDENT' };
@@ -19,16 +19,17 @@ const throttled = () =>
     name: 'ProvisionedThroughputExceededException',
   });
 
-const sentAlert: SentAlert = {
+const attempt: AlertAttempt = {
   incidentId: incident.id,
   alertSeq: 3,
-  messageId: '3f9c2b1e-0000-4000-8000-000000000001',
+  attemptId: `${NOW.toISOString()}-5f2a9c01`,
+  startedAt: NOW.toISOString(),
   topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:sanwang-alerts',
-  sms: '【特急】米山镇第一小学 区域入侵 11-25 02:03起 02:13前确认 码K7Q2M',
+  sms: '【特急】米山镇第一小学 区域入侵 02:03起 02:13前确认 码K7Q2M',
   attributes: { jurisdiction: '140581,140581100,140581100201', severity: '1', network: 'sky' },
-  sentAt: NOW.toISOString(),
   expiresAt: incident.expiresAt,
 };
+const trailKey = { pk: key.pk, sk: `ALERT#0003#${attempt.attemptId}` };
 
 beforeEach(() => {
   ddb.reset();
@@ -63,17 +64,52 @@ describe('DynamoAlertOutbox.claim', () => {
   });
 });
 
+describe('DynamoAlertOutbox trail', () => {
+  it('writes each attempt as its own item before the publish, then overwrites it with how it ended', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const failed = { ...attempt, incidentId: 'other', attemptId: 'a2' };
+
+    await outbox.begin([attempt]);
+    await outbox.finish([
+      { attempt, outcome: { status: 'sent', messageId: 'm-1', at: NOW.toISOString() } },
+      { attempt: failed, outcome: { status: 'failed', error: 'Throttled', at: NOW.toISOString() } },
+    ]);
+
+    expect(ddb).toHaveReceivedNthCommandWith(BatchWriteCommand, 1, {
+      RequestItems: { [TABLE]: [{ PutRequest: { Item: { ...trailKey, ...attempt, status: 'sending' } } }] },
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(BatchWriteCommand, 2, {
+      RequestItems: {
+        [TABLE]: [
+          {
+            PutRequest: { Item: { ...trailKey, ...attempt, status: 'sent', messageId: 'm-1', at: NOW.toISOString() } },
+          },
+          {
+            PutRequest: {
+              Item: {
+                pk: 'INC#other',
+                sk: 'ALERT#0003#a2',
+                ...failed,
+                status: 'failed',
+                error: 'Throttled',
+                at: NOW.toISOString(),
+              },
+            },
+          },
+        ],
+      },
+    });
+    // Never the incident item: a write there would wake the notifier again.
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
+
 describe('DynamoAlertOutbox.markSent', () => {
-  it('records the alert and takes the incident off the pending-alerts index', async () => {
-    ddb.on(PutCommand).resolves({});
+  it('takes the incident off the pending-alerts index', async () => {
     ddb.on(UpdateCommand).resolves({});
 
-    await outbox.markSent(sentAlert);
+    await outbox.markSent(incident.id, 3);
 
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-      TableName: TABLE,
-      Item: { pk: key.pk, sk: 'ALERT#0003', ...sentAlert },
-    });
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
       TableName: TABLE,
       Key: key,
@@ -81,14 +117,12 @@ describe('DynamoAlertOutbox.markSent', () => {
       ConditionExpression: 'alertSeq = :seq',
       ExpressionAttributeValues: { ':seq': 3, ':false': false },
     });
-    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['PutCommand', 'UpdateCommand']);
   });
 
   it('only records the alert as sent, leaving it pending, when a newer alert was raised meanwhile', async () => {
-    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
 
-    await outbox.markSent(sentAlert);
+    await outbox.markSent(incident.id, 3);
 
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
     expect(ddb).toHaveReceivedNthCommandWith(UpdateCommand, 2, {
@@ -101,32 +135,22 @@ describe('DynamoAlertOutbox.markSent', () => {
   });
 
   it('leaves a later alert recorded as sent in place', async () => {
-    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(outbox.markSent(sentAlert)).resolves.toBeUndefined();
+    await expect(outbox.markSent(incident.id, 3)).resolves.toBeUndefined();
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
   });
 
   it('passes on an error of the fallback update', async () => {
-    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejects(throttled());
 
-    await expect(outbox.markSent(sentAlert)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
+    await expect(outbox.markSent(incident.id, 3)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
   });
 
   it('passes on an error of the first update without trying the fallback', async () => {
-    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(throttled());
 
-    await expect(outbox.markSent(sentAlert)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
+    await expect(outbox.markSent(incident.id, 3)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
-  });
-
-  it('does not touch the incident when the alert record cannot be written', async () => {
-    ddb.on(PutCommand).rejects(throttled());
-
-    await expect(outbox.markSent(sentAlert)).rejects.toThrow();
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 });

@@ -53,11 +53,18 @@ async function setup() {
   const rules = new RulesFunction();
   await rules.see(intrusion(CAMERA_17, 180), intrusion(CAMERA_18, 190), sos);
   const clock = { now: NOW };
-  const outbox = new InMemoryAlertOutbox(() => clock.now);
+  const outbox = new InMemoryAlertOutbox();
   for (const incident of rules.incidents.items.values()) outbox.put(incident);
   const publisher = new FakeAlertPublisher();
   const log = memoryLog();
-  const notify = createAlertNotifier({ outbox, publisher, timeZone: TIME_ZONE, now: () => clock.now, log });
+  const notify = createAlertNotifier({
+    outbox,
+    publisher,
+    timeZone: TIME_ZONE,
+    now: () => clock.now,
+    log,
+    recordRetryDelayMs: 1,
+  });
   return {
     rules,
     outbox,
@@ -88,7 +95,7 @@ describe('createAlertNotifier', () => {
     const result = await notify(streamEvent(records));
 
     expect(result.batchItemFailures).toEqual([]);
-    expect(result.summary).toEqual({ records: 6, due: 3, sent: 3, skipped: 0, failed: 0 });
+    expect(result.summary).toEqual({ records: 6, due: 3, sent: 3, skipped: 0, failed: 0, unrecorded: 0 });
     expect(publisher.calls).toHaveLength(1);
     expect(publisher.published.map((a) => a.id).sort()).toEqual([cam17.id, cam18.id, sos.id].sort());
     const cam17Alert = publisher.published.find((a) => a.id === cam17.id);
@@ -110,8 +117,11 @@ describe('createAlertNotifier', () => {
       alertSeq: 1,
       topicArn: publisher.topicArn,
       sms: cam17Alert?.sms,
-      sentAt: NOW.toISOString(),
+      startedAt: NOW.toISOString(),
+      status: 'sent',
+      messageId: expect.any(String),
     });
+    expect(outbox.trail.size).toBe(3);
     // Camera 17 appears twice in the batch; its alert is claimed once.
     expect(outbox.claims.filter((c) => c.incidentId === cam17.id)).toEqual([{ incidentId: cam17.id, alertSeq: 1 }]);
     for (const id of [cam17.id, cam18.id, sos.id]) {
@@ -132,60 +142,107 @@ describe('createAlertNotifier', () => {
     expect(outbox.sent).toHaveLength(0);
   });
 
-  it('does not mark an alert sent when publishing fails and names that record', async () => {
+  it('leaves an alert whose publish failed pending for the sweep, without holding back the stream', async () => {
     const { outbox, publisher, notify, cam17, cam18, sos } = await setup();
     publisher.failFor.add(cam18.id).add(sos.id);
     const records = [incidentStreamRecord(cam17, 1), incidentStreamRecord(cam18, 2), incidentStreamRecord(sos, 3)];
 
     const result = await notify(streamEvent(records));
 
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: tableSeq(2) }]);
+    expect(result.batchItemFailures).toEqual([]);
     expect(result.summary).toMatchObject({ due: 3, sent: 1, failed: 2 });
     expect(outbox.sent.map((s) => s.incidentId)).toEqual([cam17.id]);
+    expect(outbox.incident(cam18.id)).toMatchObject({ alertPending: true });
     expect(outbox.incident(cam18.id)?.alertSentSeq).toBeUndefined();
-    expect(outbox.incident(sos.id)?.alertPending).toBe(true);
+    expect(
+      [...outbox.trail.values()]
+        .filter((t) => t.status === 'failed')
+        .map((t) => t.incidentId)
+        .sort(),
+    ).toEqual([cam18.id, sos.id].sort());
 
-    // Lambda redelivers from record 2; the same records hold the claims, so the alerts now go out.
+    // SNS is back; the sweep touches the two incidents, and their new stream records send them.
     publisher.failFor.clear();
-    const retry = await notify(streamEvent(records.slice(1)));
-    expect(retry.batchItemFailures).toEqual([]);
+    const redriven = await notify(streamEvent([incidentStreamRecord(cam18, 4), incidentStreamRecord(sos, 5)]));
+    expect(redriven.summary).toMatchObject({ sent: 2, failed: 0 });
     expect(outbox.sent.map((s) => s.incidentId).sort()).toEqual([cam17.id, cam18.id, sos.id].sort());
+    // The trail shows both tries of each.
+    expect([...outbox.trail.values()].filter((t) => t.incidentId === cam18.id).map((t) => t.status)).toEqual([
+      'failed',
+      'sent',
+    ]);
   });
 
-  it('names the record when the claim cannot be written', async () => {
+  it('names the record when the claim cannot be read', async () => {
     const { outbox, publisher, notify, cam17 } = await setup();
     outbox.failClaimWith = new Error('ProvisionedThroughputExceededException');
 
     const result = await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: tableSeq(7) }]);
-    expect(result.summary).toMatchObject({ due: 1, sent: 0, skipped: 0, failed: 1 });
+    expect(result.summary).toMatchObject({ due: 1, sent: 0, skipped: 0, failed: 0 });
     expect(publisher.calls).toHaveLength(0);
   });
 
-  it('names the record when the alert went out but could not be recorded', async () => {
+  it('publishes nothing and names the record when the attempt cannot be written to the trail', async () => {
     const { outbox, publisher, notify, cam17 } = await setup();
-    outbox.failMarkSentWith = new Error('InternalServerError');
+    outbox.failBeginWith = new Error('ProvisionedThroughputExceededException');
 
     const result = await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: tableSeq(7) }]);
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('records, and does not send again, an alert that went out when its trail could not be written', async () => {
+    const { outbox, publisher, notify, cam17 } = await setup();
+    outbox.failMarkSentWith = new Error('ProvisionedThroughputExceededException');
+
+    const first = await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
+
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: tableSeq(7) }]);
+    expect(first.summary).toMatchObject({ sent: 0, unrecorded: 1 });
     expect(publisher.published).toHaveLength(1);
-    expect(result.summary).toMatchObject({ sent: 0, failed: 1 });
+
+    // The throttling ends; Lambda retries the record.
+    outbox.failMarkSentWith = undefined;
+    const retry = await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
+
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(retry.summary).toMatchObject({ sent: 1, unrecorded: 0 });
+    expect(publisher.published).toHaveLength(1);
+    expect(outbox.sent).toHaveLength(1);
+    expect(outbox.incident(cam17.id)).toMatchObject({ alertSentSeq: 1, alertPending: false });
+  });
+
+  it('retries a failed trail write after a publish within the invocation', async () => {
+    const { outbox, publisher, notify, cam17 } = await setup();
+    let failures = 2;
+    const finish = outbox.finish.bind(outbox);
+    outbox.finish = async (results) => {
+      if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+      return finish(results);
+    };
+
+    const result = await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ sent: 1 });
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('shows the full date in the SMS of an alarm that did not happen today', async () => {
+    const { publisher, notify, clock, cam17 } = await setup();
+    clock.now = new Date('2026-11-27T09:00:00+08:00');
+
+    await notify(streamEvent([incidentStreamRecord(cam17, 1)]));
+
+    expect(publisher.published[0]?.sms).toContain('2026-11-25 02:03起');
   });
 
   it('skips records whose alert was already sent', async () => {
     const { outbox, publisher, notify, cam17, cam18 } = await setup();
-    await outbox.markSent({
-      incidentId: cam18.id,
-      alertSeq: 1,
-      messageId: '3f9c2b1e-0000-4000-8000-000000000001',
-      topicArn: publisher.topicArn,
-      sms: '…',
-      attributes: {},
-      sentAt: NOW.toISOString(),
-      expiresAt: cam18.expiresAt,
-    });
+    await outbox.markSent(cam18.id, 1);
     const records = [
       // The image itself says the alert went out.
       incidentStreamRecord({ ...cam17, alertSentSeq: 1 }, 1, { eventName: 'MODIFY' }),
@@ -228,9 +285,9 @@ describe('createAlertNotifier', () => {
     publisher.failFor.add(cam17.id);
     const first = incidentStreamRecord(cam17, 1);
     const failed = await notify(streamEvent([first]));
-    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: tableSeq(1) }]);
+    expect(failed.summary).toMatchObject({ failed: 1 });
 
-    // Meanwhile camera 17 reports again (no new alert), and Lambda retries from record 1 five seconds later.
+    // Meanwhile camera 17 reports again (no new alert), and the sweep re-drives it with the older record around.
     publisher.failFor.clear();
     clock.now = new Date(NOW.getTime() + 5_000);
     const newer = incidentStreamRecord({ ...cam17, eventCount: 2, version: 1 }, 2, { eventName: 'MODIFY' });

@@ -1,4 +1,4 @@
-import type { AlertOutbox, SentAlert } from '../../../shared/adapters/alert-outbox.ts';
+import type { AlertAttempt, AlertOutbox, AttemptOutcome } from '../../../shared/adapters/alert-outbox.ts';
 import type { AlertPublisher, OutgoingAlert, PublishResult } from '../../../shared/adapters/alert-publisher.ts';
 import type { IncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { QuarantineStore } from '../../../shared/adapters/quarantine-store.ts';
@@ -73,52 +73,60 @@ export class InMemoryQuarantineStore implements QuarantineStore {
   }
 }
 
-interface OutboxRow {
-  incident: Incident;
-  alertAttempts?: number;
-}
-
-/** The alert outbox in memory, with the Dynamo outbox's claim and mark-sent conditions. */
+/** The alert outbox in memory, with the Dynamo outbox's claim and mark-sent conditions and its trail. */
 export class InMemoryAlertOutbox implements AlertOutbox {
-  readonly rows = new Map<string, OutboxRow>();
-  readonly sent: SentAlert[] = [];
+  readonly rows = new Map<string, Incident>();
+  /** Trail items by incident id and attempt, as the table keys them: an attempt's outcome overwrites it. */
+  readonly trail = new Map<string, AlertAttempt & { status: string; messageId?: string; error?: string }>();
   readonly claims: { incidentId: string; alertSeq: number }[] = [];
-  /** Thrown by claim / markSent while set. */
+  /** Thrown by the call while set (markSent: the next `failMarkSentTimes` calls). */
   failClaimWith: Error | undefined;
+  failBeginWith: Error | undefined;
+  failFinishWith: Error | undefined;
   failMarkSentWith: Error | undefined;
-  // Same shape as the Dynamo outbox's constructor; the in-memory claim needs no clock.
-  constructor(_now: () => Date) {}
 
   /** Stores an incident as the rules wrote it. */
   put(incident: Incident): void {
-    this.rows.set(incident.id, { incident: structuredClone(incident) });
+    this.rows.set(incident.id, structuredClone(incident));
   }
 
   incident(id: string): Incident | undefined {
-    return this.rows.get(id)?.incident;
+    return this.rows.get(id);
+  }
+
+  /** Trail items that say the alert went out. */
+  get sent() {
+    return [...this.trail.values()].filter((t) => t.status === 'sent');
   }
 
   async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
     this.claims.push({ incidentId, alertSeq });
     if (this.failClaimWith) throw this.failClaimWith;
-    const row = this.rows.get(incidentId);
-    const { incident } = row ?? {};
-    if (!row || !incident || incident.alertSeq !== alertSeq) return undefined;
+    const incident = this.rows.get(incidentId);
+    if (!incident || incident.alertSeq !== alertSeq) return undefined;
     if (incident.alertSentSeq !== undefined && incident.alertSentSeq >= alertSeq) return undefined;
-    row.alertAttempts = (row.alertAttempts ?? 0) + 1;
     return structuredClone(incident);
   }
 
-  async markSent(alert: SentAlert): Promise<void> {
+  async begin(attempts: readonly AlertAttempt[]): Promise<void> {
+    if (this.failBeginWith) throw this.failBeginWith;
+    for (const a of attempts) this.trail.set(`${a.incidentId}#${a.attemptId}`, { ...a, status: 'sending' });
+  }
+
+  async finish(results: readonly { attempt: AlertAttempt; outcome: AttemptOutcome }[]): Promise<void> {
+    if (this.failFinishWith) throw this.failFinishWith;
+    for (const { attempt: a, outcome } of results)
+      this.trail.set(`${a.incidentId}#${a.attemptId}`, { ...a, ...outcome });
+  }
+
+  async markSent(incidentId: string, alertSeq: number): Promise<void> {
     if (this.failMarkSentWith) throw this.failMarkSentWith;
-    this.sent.push(alert);
-    const row = this.rows.get(alert.incidentId);
-    if (!row) return;
-    const { incident } = row;
-    if (incident.alertSeq === alert.alertSeq) {
-      row.incident = { ...incident, alertSentSeq: alert.alertSeq, alertPending: false };
-    } else if (incident.alertSentSeq === undefined || incident.alertSentSeq < alert.alertSeq) {
-      row.incident = { ...incident, alertSentSeq: alert.alertSeq };
+    const incident = this.rows.get(incidentId);
+    if (!incident) return;
+    if (incident.alertSeq === alertSeq) {
+      this.rows.set(incidentId, { ...incident, alertSentSeq: alertSeq, alertPending: false });
+    } else if (incident.alertSentSeq === undefined || incident.alertSentSeq < alertSeq) {
+      this.rows.set(incidentId, { ...incident, alertSentSeq: alertSeq });
     }
   }
 }

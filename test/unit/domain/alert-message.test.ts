@@ -15,7 +15,8 @@ import { SEVERITIES } from '../../../shared/domain/severity.ts';
 import { MemoryIncidentTable, planContext } from './incident-table.ts';
 import { sightings } from './sightings.ts';
 
-const options = { timeZone: 'Asia/Shanghai' };
+// The night of the example events, a few minutes after them.
+const options = { timeZone: 'Asia/Shanghai', now: new Date('2026-11-25T02:05:00+08:00') };
 const LONGEST_PLACE = '高平市米山镇米东村第一小学北门东侧围墙区域入口处一号通道附近的摄像机点位四十字'.slice(0, 40);
 
 function incidentOf(type: (typeof EVENT_TYPES)[number]): Incident {
@@ -27,7 +28,7 @@ describe('SMS text', () => {
   it('reads as a duty officer expects', () => {
     const incident = { ...incidentOf('camera.intrusion'), eventCount: 37 };
     expect(smsText(incident, options)).toBe(
-      `【特急】米山镇第一小学 区域入侵×37 11-25 02:00起 02:10前确认 码${incident.code}`,
+      `【特急】米山镇第一小学 区域入侵×37 02:00起 02:10前确认 码${incident.code}`,
     );
   });
 
@@ -44,10 +45,13 @@ describe('SMS text', () => {
           ackBy: '2026-11-27T18:00:00.000Z',
           place: { ...base.place, name: LONGEST_PLACE },
         };
-        const text = smsText(incident, { ...options, ackHint: '回1确认' });
-        expect(smsLength(text)).toBeLessThanOrEqual(SMS_SEGMENT);
-        expect(text).toContain(`码${incident.code}`);
-        expect(text).toContain(incident.title);
+        // Sent the same night, and much later (both times then carry their full dates).
+        for (const now of [options.now, new Date('2027-06-01T12:00:00+08:00')]) {
+          const text = smsText(incident, { ...options, now, ackHint: '回1确认' });
+          expect(smsLength(text)).toBeLessThanOrEqual(SMS_SEGMENT);
+          expect(text).toContain(`码${incident.code}`);
+          expect(text).toContain(incident.title);
+        }
       }
     }
   });
@@ -69,8 +73,25 @@ describe('SMS text', () => {
 
   it('names the date of a deadline on another day', () => {
     expect(smsText({ ...incidentOf('opinion.post_flagged'), ackBy: '2026-11-25T18:00:00.000Z' }, options)).toContain(
-      '11-26 02:00前回应',
+      '02:00起 11-26 02:00前回应',
     );
+  });
+
+  it('shows the full date of an alarm that did not happen today, and the year', () => {
+    const nextYear = { ...options, now: new Date('2027-01-03T09:00:00+08:00') };
+    expect(smsText(incidentOf('camera.intrusion'), nextYear)).toContain('2026-11-25 02:00起 02:10前确认');
+    const opinion = { ...incidentOf('opinion.post_flagged'), ackBy: '2026-11-25T18:00:00.000Z' };
+    expect(smsText(opinion, nextYear)).toContain('2026-11-25 02:00起 11-26 02:00前回应');
+  });
+
+  it('gives a deadline in the next year its year', () => {
+    const newYearsEve = {
+      ...incidentOf('opinion.post_flagged'),
+      firstSeen: '2026-12-31T15:30:00.000Z',
+      ackBy: '2026-12-31T21:30:00.000Z',
+    };
+    const now = new Date('2026-12-31T15:31:00.000Z');
+    expect(smsText(newYearsEve, { ...options, now })).toContain('23:30起 2027-01-01 05:30前回应');
   });
 
   it('marks an alert sent because severity rose', () => {

@@ -5,7 +5,7 @@ import { MemoryIncidentTable, planContext } from './incident-table.ts';
 import { sightings } from './sightings.ts';
 
 const ctx = planContext();
-const options = { timeZone: 'Asia/Shanghai' };
+const options = { timeZone: 'Asia/Shanghai', now: new Date('2026-11-25T02:05:00+08:00') };
 
 describe('incident identity', () => {
   it('keeps the key within DynamoDB limits for a post with a 2,000-character URL and no topic', () => {
