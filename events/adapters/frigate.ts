@@ -12,6 +12,7 @@ import {
   queryDevice,
   type Read,
   rawEvidence,
+  readJsonBody,
   type SkyMapping,
   shortHash,
 } from './draft.ts';
@@ -42,12 +43,7 @@ export const frigateAdapter: DeviceAdapter = {
   parse(request: DeviceRequest): AdapterOutcome {
     const device = queryDevice(request.query);
     const text = new TextDecoder('utf-8').decode(request.body);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new MalformedBodyError('body is not valid JSON');
-    }
+    const value = readJsonBody(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new MalformedBodyError('expected a Frigate review message, a JSON object');
     }

@@ -85,6 +85,13 @@ describe('frigate adapter', () => {
     ]);
   });
 
+  it('names the line and column of a body that is not JSON, as the canonical path does, without quoting it', () => {
+    const error = thrown(() => parse('{\n  "type": "new",\n  "after": {"camera": "李小明" "id": 1}\n}'));
+    expect(error).toBeInstanceOf(MalformedBodyError);
+    expect((error as MalformedBodyError).position).toEqual({ line: 3, column: 29 });
+    expect((error as Error).message).toBe("body is not JSON: expected ',' or '}' in an object (line 3, column 29)");
+  });
+
   it('refuses a body that is not a JSON object', () => {
     expect(thrown(() => parse('{"type":'))).toBeInstanceOf(MalformedBodyError);
     expect(thrown(() => parse('[]'))).toBeInstanceOf(MalformedBodyError);
