@@ -1,13 +1,20 @@
 /**
  * Where a JSON text first goes wrong, in words that do not quote the text (it may hold personal data). V8's own
  * messages sometimes give no position and sometimes quote a piece of the body, so a small scanner finds it.
+ * @example describeJsonError('[1, 2') // 'the JSON ends too early (line 1, column 6)'
  */
 export function describeJsonError(text: string): string {
+  const { problem, line, column } = locateJsonError(text);
+  return `${problem} (line ${line}, column ${column})`;
+}
+
+/** The first problem of a JSON text and its line and column (1-based), for errors that carry a position. */
+export function locateJsonError(text: string): { problem: string; line: number; column: number } {
   const scanner = new Scanner(text);
   const problem = scanner.check();
   const offset = Math.min(scanner.at, text.length);
   const lines = text.slice(0, offset).split('\n');
-  return `${problem} (line ${lines.length}, column ${(lines.at(-1)?.length ?? 0) + 1})`;
+  return { problem, line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }
 
 class Scanner {

@@ -1,3 +1,4 @@
+import { locateJsonError } from '../json-error.ts';
 import { mediaType } from './content-type.ts';
 import { type AdapterOutcome, type DeviceAdapter, type DeviceRequest, MalformedBodyError } from './device-adapter.ts';
 import { isoInZone } from './device-time.ts';
@@ -23,9 +24,37 @@ export const DAHUA_MAX_PARTS = 200;
 const EVENT_START = /^\s*(Code\s*=|Heartbeat\s*$)/i;
 
 /**
+ * Codes a device sends about itself, not about the scene: clock changes, stream sessions, feature sync, the motion
+ * keep-alive, recording files. Matched without regard to case; the reason names the code as written here.
+ */
+const HOUSEKEEPING = new Map(
+  [
+    'TimeChange',
+    'NTPAdjustTime',
+    'RtspSessionDisconnect',
+    'LeFunctionStatusSync',
+    'VideoMotionInfo',
+    'NewFile',
+    'IntelliFrame',
+    'MDResult',
+    'SIPRegisterResult',
+    'BackKeyLight',
+    'KeepLightOn',
+  ].map((code) => [code.toLowerCase(), code]),
+);
+
+/** Values of a State part's `State`, `Status` or `Active` item that mean the alarm condition is on. */
+const STATE_ON = new Set(['1', 'true', 'on', 'start', 'active', 'alarm']);
+
+/**
  * The Dahua event stream (`eventManager.cgi?action=attach`) as posted by a relay: multipart parts or plain lines,
- * each `Code=…;action=Start|Stop|Pulse;index=<channel from 0>[;data={json}]`. `data` may span lines. Issue paths
- * count parts from 0, heartbeats included.
+ * each `Code=…;action=Start|Stop|Pulse|State;index=<channel from 0>[;data={json}]`. `data` may span lines. Issue
+ * paths count parts from 0, heartbeats included.
+ *
+ * The public Dahua HTTP API describes Start (an alarm begins), Stop (it ends) and Pulse (a momentary event);
+ * devices also send `action=State`, which reports a code's current state instead of a change: it is an alarm only
+ * when its data says the state is on (`State`/`Status`/`Active` 1, true, On, Start, Active), and ignored otherwise
+ * (the VideoMotionInfo keep-alive carries nothing but a time). Housekeeping codes are ignored with their name.
  */
 export const dahuaAdapter: DeviceAdapter = {
   format: 'dahua',
@@ -99,9 +128,11 @@ function readPart(text: string, device: string, request: DeviceRequest): Read {
   const code = fields.get('code');
   if (!code) return issue('', 'Code is required');
   if (code.toLowerCase() === 'heartbeat') return ignored('heartbeat');
+  const housekeeping = HOUSEKEEPING.get(code.toLowerCase());
+  if (housekeeping) return ignored(`housekeeping (${housekeeping}): not an alarm`);
   const action = fields.get('action')?.toLowerCase();
-  if (action !== 'start' && action !== 'stop' && action !== 'pulse') {
-    return issue('', 'action must be Start, Stop or Pulse');
+  if (action !== 'start' && action !== 'stop' && action !== 'pulse' && action !== 'state') {
+    return issue('', 'action must be Start, Stop, Pulse or State');
   }
   const index = fields.get('index');
   if (index !== undefined && !/^\d{1,4}$/.test(index)) return issue('', 'index must be a channel number from 0');
@@ -114,9 +145,11 @@ function readPart(text: string, device: string, request: DeviceRequest): Read {
         data = parsed as Record<string, unknown>;
       }
     } catch {
-      return issue('', 'data is not valid JSON');
+      const { problem, line, column } = locateJsonError(dataText);
+      return issue('', `data is not JSON: ${problem} (line ${line}, column ${column} of data)`);
     }
   }
+  if (action === 'state' && !isOn(data)) return ignored('state report: no alarm');
   const utc = data.UTC === undefined ? undefined : Number(data.UTC);
   const occurredAt = isoInZone(utc === undefined ? request.receivedAt.getTime() : utc * 1000, request.timeZone);
   if (!occurredAt) return issue('', 'data.UTC must be seconds since 1970');
@@ -131,6 +164,14 @@ function readPart(text: string, device: string, request: DeviceRequest): Read {
     evidence: [rawEvidence(text, 'text/plain')],
   });
   return { kind: 'event', event };
+}
+
+function isOn(data: Record<string, unknown>): boolean {
+  const value = data.State ?? data.Status ?? data.Active;
+  return (
+    (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') &&
+    STATE_ON.has(String(value).trim().toLowerCase())
+  );
 }
 
 /** `Code=X;action=Y;index=0;data={…}` → fields by lower-cased key; `data` runs to the end (its JSON may hold `;`). */

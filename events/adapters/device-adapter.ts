@@ -35,10 +35,11 @@ export interface AdapterOutcome {
 export class MalformedBodyError extends Error {
   override name = 'MalformedBodyError';
   constructor(
-    message: string,
+    /** What is wrong, without the position. */
+    readonly reason: string,
     readonly position?: { line: number; column: number },
   ) {
-    super(position ? `${message} (line ${position.line}, column ${position.column})` : message);
+    super(position ? `${reason} (line ${position.line}, column ${position.column})` : reason);
   }
 }
 

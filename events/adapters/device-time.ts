@@ -70,18 +70,20 @@ export function wallTimeToMs(
   return asUtc - zoneOffsetMs(guess, timeZone);
 }
 
+// Seconds are optional in ISO 8601, and some firmware leaves them out (`2026-11-26T02:00+08:00`).
 const DEVICE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
- * Reads a device timestamp — ISO 8601 with `T` or a space, optional fraction, optional offset (`Z`, `+08:00`,
- * `+0800`, `+08`) — as ISO 8601 with an offset. Without an offset it is local time in `timeZone`.
+ * Reads a device timestamp — ISO 8601 with `T` or a space, optional seconds and fraction, optional offset (`Z`,
+ * `+08:00`, `+0800`, `+08`) — as ISO 8601 with an offset. Without an offset it is local time in `timeZone`.
  * Undefined when it is not a real date and time.
  * @example deviceTime('2026-11-26T02:00:00', 'Asia/Shanghai') // '2026-11-26T02:00:00+08:00'
  */
 export function deviceTime(text: string, timeZone: string): string | undefined {
   const m = DEVICE_TIME.exec(text.trim());
   if (!m) return undefined;
+  m[6] ??= '00';
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
     number,
     number,

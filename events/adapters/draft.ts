@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import type { Evidence } from '../common.ts';
 import { EVENT_NETWORK, type EventType, type SanwangEventInput } from '../envelope.ts';
+import { locateJsonError } from '../json-error.ts';
 import type { skyPayloads } from '../payloads/sky.ts';
 import { type AdapterOutcome, type DraftEvent, MalformedBodyError } from './device-adapter.ts';
 
@@ -82,6 +83,19 @@ export function queryDevice(query: Readonly<Record<string, string | undefined>>)
     throw new MalformedBodyError('query parameter device must be 1–64 letters, digits or . _ : @ / -');
   }
   return device;
+}
+
+/**
+ * Parses a device's JSON body; an unreadable one is a MalformedBodyError naming the problem, line and column, in
+ * the words the canonical path uses, never quoting the body.
+ */
+export function readJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const { problem, line, column } = locateJsonError(text);
+    throw new MalformedBodyError(`body is not JSON: ${problem}`, { line, column });
+  }
 }
 
 /** What reading one device message gave: an event, a reason to ignore it, or an issue with one field. */

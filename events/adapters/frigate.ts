@@ -12,6 +12,7 @@ import {
   queryDevice,
   type Read,
   rawEvidence,
+  readJsonBody,
   type SkyMapping,
   shortHash,
 } from './draft.ts';
@@ -34,7 +35,8 @@ type Review = z.output<typeof ReviewMessage>['after'];
 
 /**
  * Frigate NVR review messages `{type: new|update|end, before, after}`, as its MQTT bridge posts them. `end` closes
- * the review (state inactive). Each update with new data is an event of its own.
+ * the review (state inactive). Each update with new data is an event of its own. A review of severity `alert` with
+ * a person in a zone is an intrusion, fire or smoke is camera.fire_smoke at any severity, the rest camera.other.
  */
 export const frigateAdapter: DeviceAdapter = {
   format: 'frigate',
@@ -42,12 +44,7 @@ export const frigateAdapter: DeviceAdapter = {
   parse(request: DeviceRequest): AdapterOutcome {
     const device = queryDevice(request.query);
     const text = new TextDecoder('utf-8').decode(request.body);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new MalformedBodyError('body is not valid JSON');
-    }
+    const value = readJsonBody(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new MalformedBodyError('expected a Frigate review message, a JSON object');
     }
@@ -93,10 +90,15 @@ function mapReview(after: Review, state: AlarmState): SkyMapping {
   // Frigate marks sub-labelled objects `person-verified`.
   const objects = after.data.objects.map((o) => o.toLowerCase().replace(/-verified$/, ''));
   const zones = after.data.zones;
+  // Fire and smoke are level 1 whatever Frigate's grading: its alert labels are person and car unless an operator
+  // adds more, so a fire is a mere detection on most installations.
   if (objects.includes('fire') || objects.includes('smoke')) {
     return { type: 'camera.fire_smoke', payload: { state, kind: objects.includes('fire') ? 'fire' : 'smoke' } };
   }
-  if (objects.includes('person') && zones.length > 0) {
+  // Frigate grades each review: an alert is an object of interest inside a zone the operator requires, a detection
+  // anything else it tracked (a person passing an unguarded zone). Only an alert is an intrusion; a detection stays
+  // camera.other, kept on the stream but paging no duty desk.
+  if (after.severity === 'alert' && objects.includes('person') && zones.length > 0) {
     const region = clip(zones.join(','), 40);
     return { type: 'camera.intrusion', payload: { state, objectType: 'person', ...(region ? { region } : {}) } };
   }

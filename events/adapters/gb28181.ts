@@ -1,8 +1,10 @@
 import type { Place } from '../common.ts';
+import { isCountyCode } from '../divisions.ts';
 import { type AdapterOutcome, type DeviceAdapter, type DeviceRequest, MalformedBodyError } from './device-adapter.ts';
 import { deviceTime } from './device-time.ts';
 import {
   type AlarmState,
+  clip,
   draftEvent,
   ignored,
   issue,
@@ -49,7 +51,9 @@ const PRIORITY_NAMES = ['一级警情', '二级警情', '三级警情', '四级�
  * GB/T 28181 MANSCDP `<Notify>` with CmdType Alarm. The body is read in the encoding its XML declaration names;
  * without one, in GB2312 (the standard's), read with the GB18030 decoder. AlarmTime is local time in the request's
  * zone. AlarmPriority becomes the envelope's devicePriority (rules never grade below it) and names the description
- * of `camera.other` events.
+ * of `camera.other` events. DeviceID digits 1–6 become the county only when GB/T 2260 lists them as one; otherwise
+ * the event has no county, and an unregistered device is held for registration. AlarmDescription becomes the
+ * region of video analytics alarms and the description of `camera.other` events.
  */
 export const gb28181Adapter: DeviceAdapter = {
   format: 'gb28181',
@@ -87,32 +91,52 @@ function readAlarm(
   const alarmType = childText(info, root.ns, 'AlarmType') ?? field('AlarmType');
   const eventType = childText(child(info, root.ns, 'AlarmTypeParam'), root.ns, 'EventType');
   const priority = Number(field('AlarmPriority'));
-  const description = [PRIORITY_NAMES[priority - 1], field('AlarmDescription')].filter(Boolean).join(' ');
-  const mapping = mapAlarm(field('AlarmMethod') ?? '', alarmType ?? '', eventType, description);
+  const alarmDescription = freeText(field('AlarmDescription'));
+  const description = [PRIORITY_NAMES[priority - 1], alarmDescription].filter(Boolean).join(' ');
+  const mapping = mapAlarm(field('AlarmMethod') ?? '', alarmType ?? '', eventType, { description, alarmDescription });
+  // Digits 1–6 are the county only when the division list says so: prefecture codes (640100) and the factory
+  // default id (34020000001320000001) are common, and a wrong county would route the alarm to the wrong desk.
+  const county = deviceId.slice(0, 6);
+  const place = { ...(isCountyCode(county) ? { county } : {}), ...position(field('Longitude'), field('Latitude')) };
   const event = draftEvent(mapping, {
     id: `gb:${deviceId}:${sn}:${alarmTime.replace(' ', 'T').replace(/[^\w.:-]/g, '_')}`,
     occurredAt,
     source: { id: deviceId, kind: sourceKind(deviceId) },
-    place: { county: deviceId.slice(0, 6), ...position(field('Longitude'), field('Latitude')) },
+    ...(Object.keys(place).length ? { place } : {}),
     evidence: [rawEvidence(text, request.contentType || 'Application/MANSCDP+xml')],
     ...(priority >= 1 && priority <= 4 ? { devicePriority: priority as 1 | 2 | 3 | 4 } : {}),
   });
   return { kind: 'event', event };
 }
 
-function mapAlarm(method: string, type: string, eventType: string | undefined, description: string): SkyMapping {
+/**
+ * AlarmDescription is free text an installer typed: cut short for the zone name it usually is, and without long
+ * digit runs, which no description needs and which may be an ID or phone number.
+ */
+function freeText(text: string | undefined): string | undefined {
+  return clip(text?.replace(/\d{7,}[\dXx]?/g, '*'), 40);
+}
+
+function mapAlarm(
+  method: string,
+  type: string,
+  eventType: string | undefined,
+  text: { description: string; alarmDescription: string | undefined },
+): SkyMapping {
   const state: AlarmState = 'active';
+  // The description names the zone or what happened: it goes where the rules' timeline detail reads it.
+  const region = text.alarmDescription ? { region: text.alarmDescription } : {};
   if (method === '5') {
     switch (type) {
       case '5':
-        return { type: 'camera.line_crossing', payload: { state } };
+        return { type: 'camera.line_crossing', payload: { state, ...region } };
       case '6':
-        return { type: 'camera.intrusion', payload: { state: eventType === '2' ? 'inactive' : 'active' } };
+        return { type: 'camera.intrusion', payload: { state: eventType === '2' ? 'inactive' : 'active', ...region } };
       case '8':
-        return { type: 'camera.loitering', payload: { state } };
+        return { type: 'camera.loitering', payload: { state, ...region } };
       case '10':
         // The notify carries no head count: 0 means unknown.
-        return { type: 'camera.crowd', payload: { state, count: 0 } };
+        return { type: 'camera.crowd', payload: { state, count: 0, ...region } };
       case '11':
         return { type: 'camera.tamper', payload: { state } };
     }
@@ -122,7 +146,7 @@ function mapAlarm(method: string, type: string, eventType: string | undefined, d
   }
   const methodName = METHOD_NAMES[method] ?? `method-${method || 'none'}`;
   const typeName = type ? (TYPE_NAMES[method]?.[type] ?? `type-${type}`) : undefined;
-  return otherMapping(VENDOR, typeName ? `${methodName}/${typeName}` : methodName, state, description);
+  return otherMapping(VENDOR, typeName ? `${methodName}/${typeName}` : methodName, state, text.description);
 }
 
 /** Digits 11–13 of a GB/T 28181 id name the device type. */

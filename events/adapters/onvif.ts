@@ -87,6 +87,9 @@ interface Context {
 function readMessage(message: XmlElement, path: string, { device, text, request }: Context): Read {
   const topicElement = child(message, XML_NS.wsnt, 'Topic');
   if (!topicElement?.text) return issue(`${path}.Topic`, 'is required');
+  const topic = readTopic(topicElement);
+  // Processor load, last reboot, clock sync and the like: a pull subscription hands them out beside the alarms.
+  if (topic.onvifPath?.startsWith('Monitoring/')) return ignored('device status (tns1:Monitoring): not an alarm');
   const inner = child(child(message, XML_NS.wsnt, 'Message'), XML_NS.tt, 'Message');
   if (!inner) return issue(`${path}.Message`, 'must hold a tt:Message');
   const operation = inner.attrs.PropertyOperation;
@@ -106,11 +109,12 @@ function readMessage(message: XmlElement, path: string, { device, text, request 
   }
   const sourceItems = simpleItems(child(inner, XML_NS.tt, 'Source'));
   const dataItems = simpleItems(child(inner, XML_NS.tt, 'Data'));
-  const topic = readTopic(topicElement);
   const known = topic.onvifPath === undefined ? undefined : TOPICS[topic.onvifPath];
   // A known topic's state is its named item (Crossed has none: an event, not a state); an unknown topic's is its
   // first true/false item, if any.
   const flag = known ? (known.item ? bool(dataItems.get(known.item)) : undefined) : firstBool(dataItems);
+  // Initialized reports a property's state when a subscription starts: only a state that is on is an alarm.
+  if (operation === 'Initialized' && flag !== true) return ignored('initial state: no alarm');
   const state: AlarmState = flag === false ? 'inactive' : 'active';
   const region = clip(sourceItems.get('Rule'), 40);
   const mapping = known

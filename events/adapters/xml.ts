@@ -50,28 +50,70 @@ const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Parses one XML document into a namespace-resolved tree. Throws MalformedBodyError with the line and column of the
- * first well-formedness error. DOCTYPE is refused: no device needs it, and entity expansion is an attack surface.
+ * first problem, in words that never quote the body. DOCTYPE is refused: no device needs it, and entity expansion
+ * is an attack surface.
  */
 export function parseXml(text: string): XmlElement {
   const doctype = /<!DOCTYPE/i.exec(text);
   if (doctype) throw new MalformedBodyError('XML with a DOCTYPE is not accepted', positionAt(text, doctype.index));
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    throw new MalformedBodyError(`not well-formed XML: ${valid.err.msg.slice(0, 160)}`, {
-      line: valid.err.line,
-      column: valid.err.col,
-    });
+    const { line, col } = valid.err;
+    // The validator leaves out the column when it found no element at all: the text ended where one was expected.
+    const position = col === undefined ? positionAt(text, text.length) : { line, column: col };
+    throw new MalformedBodyError(`not well-formed XML: ${unquoted(valid.err.msg)}`, position);
   }
   let nodes: unknown;
   try {
     nodes = parser.parse(text);
-  } catch (error) {
-    // The validator passed, so this is the parser's own guard (reserved names, nesting depth).
-    throw new MalformedBodyError(`unreadable XML: ${error instanceof Error ? error.message.slice(0, 160) : 'unknown'}`);
+  } catch {
+    throw guardError(text);
   }
   const roots = Array.isArray(nodes) ? nodes.filter((n): n is OrderedNode => elementName(n) !== undefined) : [];
-  if (roots.length !== 1) throw new MalformedBodyError('XML must have exactly one root element');
+  if (roots.length !== 1) {
+    const second = roots[1] && startOf(roots[1]);
+    throw new MalformedBodyError('XML must have exactly one root element', positionAt(text, second ?? text.length));
+  }
   return toElement(roots[0]!, new Map());
+}
+
+// The validator's messages name the tags, attributes and characters they trip on: those are the body's own bytes.
+function unquoted(message: string): string {
+  return message
+    .replace(/\s*'[^']*'/g, '')
+    .replace(/\s*"[^"]*"/g, '')
+    .slice(0, 160);
+}
+
+// The parser keeps prefixes in names, so only an unprefixed name is one of its reserved ones.
+const RESERVED = '(?:__proto__|constructor|prototype)';
+const RESERVED_NAME = new RegExp(`<\\/?${RESERVED}(?=[\\s/>])|\\s${RESERVED}\\s*=\\s*["']`);
+const MAX_DEPTH = 100;
+
+/**
+ * The validator passed, so the parser stopped at one of its own guards: a name that could pollute prototypes, or
+ * nesting deeper than it allows. Both are located here, since the parser's message names neither place.
+ */
+function guardError(text: string): MalformedBodyError {
+  const reserved = RESERVED_NAME.exec(text);
+  if (reserved) {
+    return new MalformedBodyError(
+      'XML names an element or attribute __proto__, constructor or prototype',
+      positionAt(text, reserved.index),
+    );
+  }
+  let depth = 0;
+  for (const tag of text.matchAll(/<(\/?)[^\s>/!?][^>]*?(\/?)>/g)) {
+    if (tag[1]) depth--;
+    else if (!tag[2] && ++depth > MAX_DEPTH) {
+      return new MalformedBodyError(`XML nested more than ${MAX_DEPTH} elements deep`, positionAt(text, tag.index));
+    }
+  }
+  return new MalformedBodyError('unreadable XML', positionAt(text, 0));
+}
+
+function startOf(node: OrderedNode): number | undefined {
+  return (node as Record<symbol, { startIndex?: number } | undefined>)[META]?.startIndex;
 }
 
 function elementName(node: unknown): string | undefined {
@@ -167,16 +209,22 @@ export function decodeXml(body: Buffer, contentType: string, fallback = 'utf-8')
   if (body[0] === 0xff && body[1] === 0xfe) return decodeAs(body.subarray(2), 'utf-16le');
   // The declaration is ASCII in every encoding we read, so the first bytes can be looked at as latin1.
   const declared = DECLARED_ENCODING.exec(body.subarray(0, 200).toString('latin1'))?.[1];
-  return decodeAs(body, declared ?? contentTypeParam(contentType, 'charset') ?? fallback);
+  return decodeAs(body, declared ?? contentTypeParam(contentType, 'charset') ?? fallback, declared !== undefined);
 }
 
-function decodeAs(bytes: Buffer, label: string): string {
+function decodeAs(bytes: Buffer, label: string, declared = false): string {
   const normalized = /^(gb2312|gbk|gb_2312-80|x-gbk|cp936|gb18030)$/i.test(label) ? 'gb18030' : label.toLowerCase();
   let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(normalized);
   } catch {
-    throw new MalformedBodyError(`unsupported character encoding ${JSON.stringify(label)}`);
+    // The declaration is the body's first line; a Content-Type charset is no place in the body.
+    throw new MalformedBodyError(
+      declared
+        ? 'the XML declaration names an unsupported character encoding'
+        : 'the Content-Type charset is an unsupported character encoding',
+      declared ? { line: 1, column: 1 } : undefined,
+    );
   }
   return decoder.decode(bytes);
 }

@@ -2,6 +2,7 @@ import type { AdapterOutcome, DeviceAdapter, DraftEvent } from '../../events/ada
 import { MalformedBodyError } from '../../events/adapters/device-adapter.ts';
 import type { EventResult, IngestSummary } from '../../events/api.ts';
 import type { Place } from '../../events/common.ts';
+import { countyName } from '../../events/divisions.ts';
 import type { SanwangEvent, SanwangEventInput } from '../../events/envelope.ts';
 import { describeJsonError } from '../../events/json-error.ts';
 import { type FieldIssue, parseEvent } from '../../events/validation.ts';
@@ -308,13 +309,20 @@ function isBatch(value: unknown): value is { events: unknown[] } {
   return value !== null && typeof value === 'object' && Array.isArray((value as { events?: unknown }).events);
 }
 
-/** The registry's place wins; a GB/T 28181 id's county keeps an unregistered camera routable to its county desk. */
+/**
+ * The registry's place wins; a GB/T 28181 id's county keeps an unregistered camera routable to its county desk,
+ * named from the division table where the device names no place.
+ */
 function placeOf(
   draft: DraftEvent,
   device: RegisteredDevice | undefined,
 ): { place?: Place | Partial<Place>; registered: boolean } {
   if (device) return { place: { ...device.place, ...pick(draft.place, ['lat', 'lon']) }, registered: true };
-  if (draft.place?.county) return { place: { kind: 'other', ...draft.place }, registered: false };
+  const county = draft.place?.county;
+  if (county) {
+    const name = draft.place?.name ?? countyName(county);
+    return { place: { kind: 'other', ...draft.place, ...(name ? { name } : {}) }, registered: false };
+  }
   return { registered: false };
 }
 

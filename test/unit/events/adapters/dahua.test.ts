@@ -36,7 +36,7 @@ describe('dahua adapter', () => {
 
   it('names a bad part and keeps the others', () => {
     expect(parse(stream, STREAM).rejected).toEqual([
-      { path: 'part[4]', message: 'action must be Start, Stop or Pulse' },
+      { path: 'part[4]', message: 'action must be Start, Stop, Pulse or State' },
     ]);
   });
 
@@ -109,7 +109,63 @@ describe('dahua adapter', () => {
       { path: 'part[0]', message: 'index must be a channel number from 0' },
     ]);
     expect(parse('Code=VideoMotion;action=Start;index=0;data={"UTC":').rejected).toEqual([
-      { path: 'part[0]', message: 'data is not valid JSON' },
+      { path: 'part[0]', message: 'data is not JSON: the JSON ends too early (line 1, column 8 of data)' },
+    ]);
+    const multiline = parse('Code=VideoMotion;action=Start;index=0;data={\n   "Name" : "李小明"\n   "UTC" : 1\n}');
+    expect(multiline.rejected).toEqual([
+      { path: 'part[0]', message: "data is not JSON: expected ',' or '}' in an object (line 3, column 4 of data)" },
+    ]);
+  });
+});
+
+describe('dahua adapter, State parts and housekeeping', () => {
+  const states = fixture('dahua', 'event-state-housekeeping.txt');
+
+  it('reads a State that is on as an alarm, ignores a State that is off or carries none, and housekeeping codes', () => {
+    const outcome = parse(states, STREAM);
+    const events = validEvents(outcome);
+    expect(events.map((e) => [e.type, e.source.channel, stateOf(e)])).toEqual([
+      ['camera.other', '2', 'active'],
+      ['camera.intrusion', '1', 'active'],
+    ]);
+    expect(events[0]?.payload).toEqual({ state: 'active', vendor: 'dahua', vendorType: 'AlarmLocal' });
+    expect(events[0]?.occurredAt).toBe('2026-11-26T02:20:02+08:00');
+    expect(outcome.ignored).toEqual([
+      { reason: 'heartbeat', count: 2 },
+      { reason: 'housekeeping (VideoMotionInfo): not an alarm', count: 1 },
+      { reason: 'housekeeping (TimeChange): not an alarm', count: 1 },
+      { reason: 'housekeeping (NTPAdjustTime): not an alarm', count: 1 },
+      { reason: 'housekeeping (RtspSessionDisconnect): not an alarm', count: 1 },
+      { reason: 'housekeeping (LeFunctionStatusSync): not an alarm', count: 1 },
+      { reason: 'state report: no alarm', count: 1 },
+    ]);
+    expect(outcome.rejected).toEqual([]);
+  });
+
+  it.each([
+    ['{"State":1}', true],
+    ['{"State":true}', true],
+    ['{"Status":"On"}', true],
+    ['{"Active":"true"}', true],
+    ['{"State":"Start"}', true],
+    ['{"State":0}', false],
+    ['{"State":false}', false],
+    ['{"Status":"Off"}', false],
+    ['{"State":{"x":1}}', false],
+    ['{"UTC":1795630802}', false],
+  ])('reads a State part with data %s as an alarm: %s', (data, alarm) => {
+    const outcome = parse(`Code=AlarmLocal;action=State;index=0;data=${data}`);
+    expect(outcome.events.length).toBe(alarm ? 1 : 0);
+    expect(outcome.ignored).toEqual(alarm ? [] : [{ reason: 'state report: no alarm', count: 1 }]);
+    expect(outcome.rejected).toEqual([]);
+  });
+
+  it('ignores a bare State part and matches housekeeping codes without regard to case', () => {
+    expect(parse('Code=VideoLoss;action=State;index=0').ignored).toEqual([
+      { reason: 'state report: no alarm', count: 1 },
+    ]);
+    expect(parse('Code=ntpadjusttime;action=Pulse;index=0').ignored).toEqual([
+      { reason: 'housekeeping (NTPAdjustTime): not an alarm', count: 1 },
     ]);
   });
 });

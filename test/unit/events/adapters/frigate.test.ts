@@ -66,6 +66,28 @@ describe('frigate adapter', () => {
     expect(personNoZone.map((e) => e.type)).toEqual(['camera.other']);
   });
 
+  it('keeps a person in a zone as camera.other when Frigate grades the review a detection, not an alert', () => {
+    const outcome = parse(fixture('frigate', 'review-detection-person.json'));
+    const event = only(validEvents(outcome), 'camera.other');
+    expect(event).toMatchObject({
+      id: 'frigate:1795630500.25-q3v8rz:new',
+      occurredAt: '2026-11-26T02:15:00.250+08:00',
+      payload: {
+        state: 'active',
+        vendor: 'frigate',
+        vendorType: 'review/detection/person',
+        description: 'objects: person; zones: sidewalk',
+      },
+    });
+    // The same review graded an alert is an intrusion.
+    const alert = fixture('frigate', 'review-detection-person.json')
+      .toString('utf8')
+      .replaceAll('"detection"', '"alert"');
+    expect(validEvents(parse(alert)).map((e) => e.type)).toEqual(['camera.intrusion']);
+    // Unknown grades page no one either.
+    expect(validEvents(parse(withAfter({}, 'new', 'significant_motion'))).map((e) => e.type)).toEqual(['camera.other']);
+  });
+
   it('reads verified persons as persons', () => {
     expect(validEvents(parse(withAfter({ objects: ['person-verified'] })))[0]?.type).toBe('camera.intrusion');
   });
@@ -83,6 +105,13 @@ describe('frigate adapter', () => {
       { path: 'type', message: 'must be one of new, update, end' },
       { path: 'after.start_time', message: 'is missing or of the wrong type' },
     ]);
+  });
+
+  it('names the line and column of a body that is not JSON, as the canonical path does, without quoting it', () => {
+    const error = thrown(() => parse('{\n  "type": "new",\n  "after": {"camera": "李小明" "id": 1}\n}'));
+    expect(error).toBeInstanceOf(MalformedBodyError);
+    expect((error as MalformedBodyError).position).toEqual({ line: 3, column: 29 });
+    expect((error as Error).message).toBe("body is not JSON: expected ',' or '}' in an object (line 3, column 29)");
   });
 
   it('refuses a body that is not a JSON object', () => {

@@ -16,6 +16,11 @@ const CASES: Case[] = [
   { format: 'hikvision', name: 'fielddetection-isapi-prefixed.xml', contentType: 'application/xml' },
   { format: 'hikvision', name: 'heartbeat.xml', contentType: 'application/xml' },
   { format: 'hikvision', name: 'shelteralarm.json', contentType: 'application/json' },
+  { format: 'hikvision', name: 'fielddetection-psialliance.xml', contentType: 'application/xml' },
+  { format: 'hikvision', name: 'linedetection-ver10.xml', contentType: 'application/xml' },
+  { format: 'hikvision', name: 'duration-fielddetection.xml', contentType: 'application/xml' },
+  { format: 'hikvision', name: 'garbled-datetime.xml', contentType: 'application/xml' },
+  { format: 'hikvision', name: 'alert-stream.bin', contentType: 'multipart/mixed; boundary=boundary' },
   {
     format: 'hikvision',
     name: 'multipart-linedetection.bin',
@@ -23,8 +28,16 @@ const CASES: Case[] = [
   },
   { format: 'onvif', name: 'notify-hikvision.xml', contentType: 'application/soap+xml' },
   { format: 'onvif', name: 'notify-axis.xml', contentType: 'application/soap+xml' },
+  {
+    format: 'onvif',
+    name: 'pull-monitoring-initialized.xml',
+    contentType: 'application/soap+xml',
+    query: { device: 'onvif-cam-12' },
+  },
   { format: 'gb28181', name: 'alarm-intrusion-gb2312.xml', contentType: 'Application/MANSCDP+xml' },
   { format: 'gb28181', name: 'alarm-videoloss-utf8.xml', contentType: 'Application/MANSCDP+xml' },
+  { format: 'gb28181', name: 'alarm-prefecture-id.xml', contentType: 'Application/MANSCDP+xml' },
+  { format: 'gb28181', name: 'alarm-tripwire-description.xml', contentType: 'Application/MANSCDP+xml' },
   {
     format: 'dahua',
     name: 'event-stream.txt',
@@ -32,26 +45,43 @@ const CASES: Case[] = [
     query: { device: 'dahua-nvr-03' },
   },
   { format: 'dahua', name: 'event-lines.txt', contentType: 'text/plain', query: { device: 'dahua-nvr-03' } },
+  {
+    format: 'dahua',
+    name: 'event-state-housekeeping.txt',
+    contentType: 'multipart/x-mixed-replace; boundary=myboundary',
+    query: { device: 'dahua-nvr-03' },
+  },
   { format: 'frigate', name: 'review-new.json', contentType: 'application/json' },
   { format: 'frigate', name: 'review-update.json', contentType: 'application/json' },
   { format: 'frigate', name: 'review-end.json', contentType: 'application/json' },
   { format: 'frigate', name: 'review-detection-smoke.json', contentType: 'application/json' },
+  { format: 'frigate', name: 'review-detection-person.json', contentType: 'application/json' },
 ];
 const BODIES = new Map(CASES.map((c) => [c, fixture(c.format, c.name)]));
 
-/** Parses and checks the contract: only MalformedBodyError escapes, and every event validates once completed. */
+const PARSE_ERROR = /not well-formed XML|body is not JSON|XML must have|XML names|XML nested|unreadable XML/;
+
+/**
+ * Parses and checks the contract: only MalformedBodyError escapes, a parse error names its line and column, and
+ * every event validates once completed.
+ */
 function holds(c: Case, body: Buffer): true {
   let outcome: ReturnType<ReturnType<typeof adapterFor>['parse']>;
   try {
     outcome = adapterFor(c.format).parse(deviceRequest(body, c.contentType, c.query));
   } catch (error) {
-    if (error instanceof MalformedBodyError) return true;
-    throw error;
+    if (!(error instanceof MalformedBodyError)) throw error;
+    if (error.message.includes('undefined')) throw new Error(`${c.format}: ${error.message}`);
+    if (PARSE_ERROR.test(error.message) && !error.position)
+      throw new Error(`${c.format}: no position: ${error.message}`);
+    return true;
   }
   const invalid = outcome.events.map(invalidReason).filter(Boolean);
   if (invalid.length) throw new Error(`${c.format}/${c.name}: ${invalid.join(' | ')}`);
   for (const issue of outcome.rejected) {
-    if (typeof issue.path !== 'string' || !issue.message) throw new Error(`bad issue ${JSON.stringify(issue)}`);
+    if (typeof issue.path !== 'string' || !issue.message || issue.message.includes('undefined')) {
+      throw new Error(`bad issue ${JSON.stringify(issue)}`);
+    }
   }
   return true;
 }
@@ -74,9 +104,16 @@ const TOKENS = [
   ',',
   '--myboundary\r\n',
   '--MIME_boundary\r\n',
+  '--boundary\r\nContent-Type: application/xml\r\nContent-Length: 9999\r\n\r\n',
   'Content-Type: image/jpeg\r\n\r\n',
   '<?xml version="1.0" encoding="GB2312"?>',
   '<EventNotificationAlert xmlns="http://www.isapi.org/ver20/XMLSchema">',
+  '<EventNotificationAlert xmlns="urn:psialliance-org">',
+  '<eventType>duration</eventType><DurationList><Duration><relationEvent>',
+  '</relationEvent></Duration></DurationList>',
+  '<dateTime>2026-11-26T02:00+08:00</dateTime>',
+  '<dateTime>0000-00-00T00:00:00</dateTime>',
+  '<dynChannelID>12</dynChannelID>',
   '<eventType>',
   '</eventType>',
   '<dateTime>2026-11-26T02:00:00</dateTime>',
@@ -86,14 +123,21 @@ const TOKENS = [
   '<wsnt:Topic xmlns:t="http://www.onvif.org/ver10/topics">t:RuleEngine/FieldDetector/ObjectsInside</wsnt:Topic>',
   '<wsnt:Message><tt:Message UtcTime="2026-11-25T18:03:00Z" PropertyOperation="Changed">',
   '<tt:SimpleItem Name="IsInside" Value="false"/>',
+  '<wsnt:Topic xmlns:t="http://www.onvif.org/ver10/topics">t:Monitoring/ProcessorUsage</wsnt:Topic>',
+  'PropertyOperation="Initialized"',
   '<Notify><CmdType>Alarm</CmdType><SN>1</SN><DeviceID>14058100001320000017</DeviceID>',
   '<AlarmTime>2026-11-26T02:00:00</AlarmTime>',
   '<AlarmMethod>5</AlarmMethod>',
+  '<DeviceID>34020000001320000001</DeviceID>',
+  '<AlarmDescription>值班13800138000</AlarmDescription>',
   'Code=VideoMotion;action=Start;index=0',
+  'Code=AlarmLocal;action=State;index=1;data={"State":1}',
+  'Code=NTPAdjustTime;action=Pulse;index=0',
   ';data={"UTC":1795629600}',
   'Heartbeat',
   '{"type":"new","after":{"id":"a","camera":"c","start_time":1795629600,"severity":"alert","data":{}}}',
   '"objects":["person"]',
+  '"severity":"detection"',
   '&amp;',
   '&#x0;',
   '<![CDATA[',

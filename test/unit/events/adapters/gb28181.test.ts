@@ -22,7 +22,7 @@ describe('gb28181 adapter', () => {
       id: 'gb:14058100001320000017:17430:2026-11-26T02:00:00',
       occurredAt: '2026-11-26T02:00:00+08:00',
       source: { id: '14058100001320000017', kind: 'camera' },
-      payload: { state: 'active' },
+      payload: { state: 'active', region: '米山镇第一小学北门围墙区域入侵' },
     });
     expect(outcome.events[0]?.place).toEqual({ county: '140581', lat: 35.791234, lon: 112.923456 });
     expect(event.evidence?.[0]?.raw).toContain('<AlarmDescription>米山镇第一小学北门围墙区域入侵</AlarmDescription>');
@@ -127,5 +127,52 @@ describe('gb28181 adapter', () => {
     expect(thrown(() => parse('<?xml version="1.0" encoding="EBCDIC-XY"?><Notify/>'))).toBeInstanceOf(
       MalformedBodyError,
     );
+  });
+});
+
+describe('gb28181 adapter, ids and descriptions as devices send them', () => {
+  it('gives a camera numbered under a prefecture code no county, and keeps its position', () => {
+    const outcome = parse(fixture('gb28181', 'alarm-prefecture-id.xml'));
+    const [draft] = outcome.events;
+    expect(draft).toMatchObject({ type: 'camera.intrusion', source: { id: '64010000001320000042' } });
+    expect(draft?.place).toEqual({ lat: 38.487193, lon: 106.230909 });
+    expect(draft?.payload).toEqual({ state: 'active', region: '西门广场区域入侵' });
+  });
+
+  it('gives a camera on the factory default id no place at all', () => {
+    const outcome = parse(fixture('gb28181', 'alarm-factory-default-id.xml'));
+    const [draft] = outcome.events;
+    expect(draft).toMatchObject({ type: 'camera.line_crossing', source: { id: '34020000001320000001' } });
+    expect(draft?.place).toBeUndefined();
+    expect(draft?.payload).toEqual({ state: 'active', region: '北门越线' });
+  });
+
+  it.each([
+    ['14058100001320000017', '140581'],
+    ['11010100001320000001', '110101'],
+    ['64010000001320000042', undefined],
+    ['14050000001320000001', undefined],
+    ['14000000001320000001', undefined],
+    ['99999900001320000001', undefined],
+  ])('reads DeviceID %s as county %s', (deviceId, county) => {
+    const body = utf8.replace('14058100001180000001', deviceId);
+    expect(parse(body).events[0]?.place?.county).toBe(county);
+  });
+
+  it('keeps the AlarmDescription short and without long digit runs (phone or ID numbers)', () => {
+    const outcome = parse(fixture('gb28181', 'alarm-tripwire-description.xml'));
+    const event = only(validEvents(outcome), 'camera.line_crossing');
+    expect(event.payload).toEqual({ state: 'active', region: '东门围墙越线 值班电话*' });
+    const long = fixture('gb28181', 'alarm-tripwire-description.xml')
+      .toString('utf8')
+      .replace('值班电话13800138000', `${'很长的描述'.repeat(10)} 身份证140581199001010026`);
+    const region = only(validEvents(parse(long)), 'camera.line_crossing').payload.region ?? '';
+    expect(region.length).toBe(40);
+    expect(JSON.stringify(parse(long).events[0]?.payload)).not.toMatch(/\d{7}/);
+  });
+
+  it('keeps the AlarmDescription of a camera.other event beside the priority, cleaned the same way', () => {
+    const body = alarm(7).replace('通道3视频丢失', '通道3 报警电话13800138000');
+    expect(only(validEvents(parse(body)), 'camera.other').payload.description).toBe('四级警情 通道3 报警电话*');
   });
 });

@@ -38,24 +38,22 @@ describe('onvif adapter', () => {
   it('reads other prefixes, a topic prefix declared on the Topic, and vendor topics (Axis prefixes)', () => {
     const outcome = parse(axis);
     const events = validEvents(outcome);
-    expect(events.map((e) => e.type)).toEqual([
-      'camera.line_crossing',
-      'camera.tamper',
-      'camera.other',
-      'camera.other',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['camera.line_crossing', 'camera.other', 'camera.other']);
     expect(only(events, 'camera.line_crossing')).toMatchObject({
       occurredAt: '2026-11-25T18:10:42.517+00:00',
       source: { id: '10.20.3.18', channel: '0' },
       payload: { state: 'active', region: '东侧警戒线' },
     });
-    expect(only(events, 'camera.tamper').payload.state).toBe('inactive');
-    expect(events[2]?.payload).toMatchObject({ vendorType: 'CameraApplicationPlatform/VMD/Camera1Profile1' });
-    expect(events[3]).toMatchObject({
+    expect(events[1]?.payload).toMatchObject({ vendorType: 'CameraApplicationPlatform/VMD/Camera1Profile1' });
+    expect(events[2]).toMatchObject({
       source: { channel: 'DigitalInputToken0' },
       payload: { state: 'active', vendorType: 'digital-input' },
     });
-    expect(outcome.ignored).toEqual([{ reason: 'property deleted', count: 1 }]);
+    // The tamper property's initial state is false: no alarm.
+    expect(outcome.ignored).toEqual([
+      { reason: 'initial state: no alarm', count: 1 },
+      { reason: 'property deleted', count: 1 },
+    ]);
   });
 
   it('keeps the good messages and names the bad one', () => {
@@ -108,13 +106,15 @@ describe('onvif adapter', () => {
     expect(parse(anonymous, { device: 'nvr-07' }).events).toHaveLength(3);
   });
 
-  it('reads a Changed to false as inactive and an Initialized true as active', () => {
-    const initialized = hikvision.replaceAll('PropertyOperation="Changed"', 'PropertyOperation="Initialized"');
-    expect(parse(initialized).events.map((e) => e.payload)).toMatchObject([
+  it('reads a Changed to false as inactive, an Initialized true as active, and an Initialized false as no alarm', () => {
+    expect(parse(hikvision).events.map((e) => e.payload)).toMatchObject([
       { state: 'active' },
       { state: 'active' },
       { state: 'inactive' },
     ]);
+    const initialized = parse(hikvision.replaceAll('PropertyOperation="Changed"', 'PropertyOperation="Initialized"'));
+    expect(initialized.events.map((e) => e.payload)).toMatchObject([{ state: 'active' }, { state: 'active' }]);
+    expect(initialized.ignored).toEqual([{ reason: 'initial state: no alarm', count: 1 }]);
   });
 
   it('keeps unknown topics and topics with an undeclared prefix as camera.other', () => {
@@ -155,5 +155,45 @@ describe('onvif adapter', () => {
     expect(error).toBeInstanceOf(MalformedBodyError);
     const line = hikvision.slice(0, hikvision.indexOf('</tt:Source>')).split('\n').length;
     expect((error as MalformedBodyError).position).toEqual({ line, column: expect.any(Number) });
+  });
+});
+
+describe('onvif adapter, pulled messages', () => {
+  const pulled = fixture('onvif', 'pull-monitoring-initialized.xml');
+
+  it('ignores device status topics and initial states that are off, and reads the alarms among them', () => {
+    const outcome = parse(pulled, { device: 'onvif-cam-12' });
+    const events = validEvents(outcome);
+    expect(events.map((e) => [e.type, stateOf(e)])).toEqual([
+      ['camera.intrusion', 'active'],
+      ['camera.tamper', 'active'],
+    ]);
+    expect(only(events, 'camera.intrusion')).toMatchObject({
+      occurredAt: '2026-11-25T18:19:58+00:00',
+      source: { id: 'onvif-cam-12', channel: 'VideoSourceToken' },
+      payload: { region: '围墙区域' },
+    });
+    expect(outcome.ignored).toEqual([
+      { reason: 'device status (tns1:Monitoring): not an alarm', count: 3 },
+      { reason: 'initial state: no alarm', count: 2 },
+    ]);
+    expect(outcome.rejected).toEqual([]);
+  });
+
+  it('ignores any tns1:Monitoring topic by namespace, whatever its prefix, and nothing of another namespace', () => {
+    const text = pulled.toString('utf8');
+    const renamed = text
+      .replaceAll('tns1:', 'ot:')
+      .replace('xmlns:tns1="http://www.onvif.org/ver10/topics"', 'xmlns:ot="http://www.onvif.org/ver10/topics"')
+      .replace('ot:Monitoring/ProcessorUsage', 'ot:Monitoring/Backup/Last');
+    expect(parse(renamed, { device: 'cam' }).ignored[0]).toEqual({
+      reason: 'device status (tns1:Monitoring): not an alarm',
+      count: 3,
+    });
+    const withAcme = text
+      .replace('tns1:Monitoring/ProcessorUsage', 'acme:Monitoring/ProcessorUsage')
+      .replace('<wsnt:Topic Dialect', '<wsnt:Topic xmlns:acme="urn:acme" Dialect');
+    const events = validEvents(parse(withAcme, { device: 'cam' }));
+    expect(events.map((e) => e.type)).toEqual(['camera.other', 'camera.intrusion', 'camera.tamper']);
   });
 });
