@@ -29,7 +29,7 @@ const PAGE_CACHE_LIMIT = 256;
 /**
  * Incidents in the single table. An incident is one item (`INC#<id>`, `INCIDENT`) written with conditional
  * UpdateItem; a window a storm crossed into holds a claim item at its own id naming the incident; the keys of
- * applied events that no longer fit the incident item sit in immutable page items (`INC#<id>`, `APPLIED#…`).
+ * applied events that no longer fit the incident item sit in immutable page items (`INC#<id>`, `PAGE#…`, sorting after the incident item).
  */
 export class DynamoIncidentStore implements IncidentStore {
   readonly #client: DynamoDBDocumentClient;
@@ -144,6 +144,8 @@ export class DynamoIncidentStore implements IncidentStore {
     const { byCounty, pendingAlerts } = tableDesign.indexes;
     set(byCounty.partitionKey, `COUNTY#${after.place.county}`);
     set(byCounty.sortKey, `${after.firstSeen}#${after.id}`);
+    // On a create there is no notifier state to protect: an incident that only late events opened starts with none due.
+    if (before === undefined && !alertRaised) set('alertPending', false);
     if (alertRaised) {
       set('alertPending', true);
       set(pendingAlerts.partitionKey, PENDING_ALERT_PARTITION);

@@ -195,6 +195,8 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
     const lowest = (seq: string) => {
       if (result.conflicted === undefined || compareSequence(seq, result.conflicted) < 0) result.conflicted = seq;
     };
+    // Nothing of the plan is written while one of its claims is missing, so a retry must start at its first record.
+    const planFirst = [...plan.claims, ...plan.changes].map((c) => c.firstSequenceNumber).sort(compareSequence)[0];
     const claimed = await Promise.all(
       plan.claims.map((claim) =>
         deps.incidents.claim(claim).catch((error: unknown) => {
@@ -202,17 +204,20 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
             windowId: claim.windowId,
             error: String(error),
           });
-          failedAt.push(claim.firstSequenceNumber);
           return 'failed' as const;
         }),
       ),
     );
-    plan.claims.forEach((claim, i) => {
-      if (claimed[i] === 'saved') result.claims++;
-      if (claimed[i] === 'conflict') lowest(claim.firstSequenceNumber);
-    });
-    // A change may route through a claim that did not happen: plan again (conflict) or retry the batch (failed).
-    if (claimed.some((c) => c !== 'saved')) return result;
+    result.claims = claimed.filter((c) => c === 'saved').length;
+    if (claimed.includes('failed')) {
+      failedAt.push(planFirst!);
+      return result;
+    }
+    // A change may route through a claim another writer beat us to: read again and plan again.
+    if (claimed.includes('conflict')) {
+      lowest(planFirst!);
+      return result;
+    }
 
     const outcomes = await Promise.all(
       plan.changes.map((change) =>

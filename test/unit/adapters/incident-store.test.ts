@@ -145,8 +145,8 @@ describe('DynamoIncidentStore.load', () => {
 
   it('reads the applied pages an incident names once, and keeps them (they never change)', async () => {
     const reader = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
-    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['APPLIED#00000003#ab12'] };
-    const page = { pk: `INC#${incident.id}`, sk: 'APPLIED#00000003#ab12', keys: new Uint8Array(24).fill(7) };
+    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['PAGE#00000003#ab12'] };
+    const page = { pk: `INC#${incident.id}`, sk: 'PAGE#00000003#ab12', keys: new Uint8Array(24).fill(7) };
     ddb
       .on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [key(incident.id)], ConsistentRead: true } } })
       .resolves({ Responses: { [TABLE]: [item(incident)] } })
@@ -165,13 +165,13 @@ describe('DynamoIncidentStore.load', () => {
 
   it('refuses to go on when a page an incident names is missing', async () => {
     const reader = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
-    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['APPLIED#00000001#zz'] };
+    const incident = { ...plannedChange([intrusion(180)]).after, appliedPages: ['PAGE#00000001#zz'] };
     ddb
       .on(BatchGetCommand)
       .resolvesOnce({ Responses: { [TABLE]: [item(incident)] } })
       .resolves({ Responses: {} });
 
-    await expect(reader.load([incident.id])).rejects.toThrow(/APPLIED#00000001#zz .* is missing/);
+    await expect(reader.load([incident.id])).rejects.toThrow(/PAGE#00000001#zz .* is missing/);
   });
 
   it('refuses an item that is not an incident', async () => {
@@ -251,6 +251,19 @@ describe('DynamoIncidentStore.save', () => {
       gsi2pk: 'COUNTY#140581',
       gsi2sk: `${change.after.firstSeen}#${change.after.id}`,
     });
+  });
+
+  it('creates an incident that only a late event opened with no alert due', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const late = eventAt('patrol.sos', 0, { id: 'sos-late', receivedAt: '2026-11-25T05:00:00+08:00' });
+    const change = plannedChange([late]);
+    expect(change.alertRaised).toBe(false);
+
+    await store.save(change);
+
+    const written = assignments(lastUpdate());
+    expect(written).toMatchObject({ alertPending: false, lateCount: 1 });
+    expect(written).not.toHaveProperty('gsi1pk');
   });
 
   it('updates an incident only if its version is the one read', async () => {
