@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Incident } from '../domain/incident.ts';
 import { tableDesign } from '../table-design.ts';
 import { batchWrite, isConditionalCheckFailed } from './dynamo-batch.ts';
@@ -23,14 +23,21 @@ export type AttemptOutcome =
   | { status: 'sent'; messageId: string; at: string }
   | { status: 'failed'; error: string; at: string };
 
+/** An alert that is due: the incident as it is now, and the attempt that already sent it, if one did. */
+export interface ClaimedAlert {
+  incident: Incident;
+  /** Published and recorded as sent by an earlier invocation that stopped before taking it off the pending index. */
+  sentBy?: AlertAttempt & { messageId: string; at: string };
+}
+
 /** What the notifier needs from the outbox. */
 export interface AlertOutbox {
   /**
-   * The incident as it is now, if alert `alertSeq` is still the current one and not yet sent; undefined otherwise.
+   * The alert, if alert `alertSeq` is still the incident's current one and not marked sent; undefined otherwise.
    * Stream records of one item are delivered in order, one batch at a time, so the claim needs no owner: a retry
    * of the same alert claims it again, and a sent or superseded alert is never claimed.
    */
-  claim(incidentId: string, alertSeq: number): Promise<Incident | undefined>;
+  claim(incidentId: string, alertSeq: number): Promise<ClaimedAlert | undefined>;
   /** Records that these alerts are about to go out. */
   begin(attempts: readonly AlertAttempt[]): Promise<void>;
   /** Records how each attempt ended. */
@@ -52,19 +59,32 @@ export class DynamoAlertOutbox implements AlertOutbox {
     this.#tableName = options.tableName;
   }
 
-  async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
+  async claim(incidentId: string, alertSeq: number): Promise<ClaimedAlert | undefined> {
     // A read, not a write: a write to the incident would put a new record on the table stream that wakes the
-    // notifier again, and while SNS fails that loop would outlive every retry limit.
+    // notifier again, and while SNS fails that loop would outlive every retry limit. One query reads the alert's
+    // attempts and the incident item together: `ALERT#<seq>#…` sorts just before `INCIDENT`.
     const out = await this.#client.send(
-      new GetCommand({
+      new QueryCommand({
         TableName: this.#tableName,
-        Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :incident',
+        ExpressionAttributeValues: {
+          ':pk': incidentPk(incidentId),
+          ':from': attemptSk(alertSeq, ''),
+          ':incident': INCIDENT_SK,
+        },
         ConsistentRead: true,
       }),
     );
-    if (!out.Item || out.Item.alertSeq !== alertSeq) return undefined;
-    if (typeof out.Item.alertSentSeq === 'number' && out.Item.alertSentSeq >= alertSeq) return undefined;
-    return Incident.parse(out.Item);
+    const items = out.Items ?? [];
+    const item = items.find((i) => i.sk === INCIDENT_SK);
+    if (!item || item.alertSeq !== alertSeq) return undefined;
+    if (typeof item.alertSentSeq === 'number' && item.alertSentSeq >= alertSeq) return undefined;
+    const prefix = attemptSk(alertSeq, '');
+    const sent = items.find((i) => String(i.sk).startsWith(prefix) && i.status === 'sent');
+    return {
+      incident: Incident.parse(item),
+      ...(sent ? { sentBy: sent as unknown as NonNullable<ClaimedAlert['sentBy']> } : {}),
+    };
   }
 
   async begin(attempts: readonly AlertAttempt[]): Promise<void> {

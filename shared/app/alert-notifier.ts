@@ -77,14 +77,16 @@ function dueAlert(record: DynamoDBRecord): { incidentId: string; alertSeq: numbe
  *
  * A failed publish writes nothing to the incident and fails no record: the alert stays pending and the sweep
  * re-drives it a minute later, so an SNS outage delays alerts without blocking the stream or losing any. The one
- * way an alert goes out twice is the function stopping between publishing and recording; this function remembers
- * what it published, so a retry after a failed trail write records it instead of sending it again.
+ * way an alert goes out twice is the function stopping between publishing and writing the outcome to the trail:
+ * an attempt recorded as sent is finished, never resent, and this function remembers what it published, so a
+ * retry after a failed trail write records it instead of sending it again.
  */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
-  const published = new Map<string, { attempt: AlertAttempt; messageId: string; at: string }>();
+  /** Published and not yet off the pending index: `recorded` once the trail says so. */
+  const published = new Map<string, { attempt: AlertAttempt; messageId: string; at: string; recorded?: boolean }>();
   const retryDelayMs = deps.recordRetryDelayMs ?? defaults.recordRetryDelayMs;
 
-  function remember(key: string, value: { attempt: AlertAttempt; messageId: string; at: string }) {
+  function remember(key: string, value: { attempt: AlertAttempt; messageId: string; at: string; recorded?: boolean }) {
     if (published.size >= defaults.rememberPublished) published.delete(published.keys().next().value as string);
     published.set(key, value);
   }
@@ -124,9 +126,15 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     await Promise.all(
       [...due.values()].map(async ({ incidentId, alertSeq, record }) => {
         try {
-          const incident = await deps.outbox.claim(incidentId, alertSeq);
-          if (incident) claimed.push({ incident, record });
-          else summary.skipped++;
+          const claim = await deps.outbox.claim(incidentId, alertSeq);
+          if (!claim) {
+            summary.skipped++;
+            return;
+          }
+          claimed.push({ incident: claim.incident, record });
+          // Sent and recorded by an invocation that stopped before taking it off the index: finish that, never resend.
+          if (claim.sentBy)
+            remember(alertKey(claim.incident), { ...claim.sentBy, attempt: claim.sentBy, recorded: true });
         } catch (error) {
           deps.log.warn('alert claim failed; record will be retried', { incidentId, error: String(error) });
           failedRecords.push(record);
@@ -188,7 +196,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         if (!sent) return;
         try {
           const sentNow = toSend.some((c) => c.incident === incident);
-          if (!sentNow) {
+          if (!sentNow && !sent.recorded) {
             // Published by an earlier invocation of this function whose trail write failed: record it now.
             const outcome = { status: 'sent' as const, messageId: sent.messageId, at: sent.at };
             await recording('alert trail write', incident.id, () =>

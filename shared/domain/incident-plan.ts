@@ -339,7 +339,7 @@ function finishChange(w: Working, ctx: PlanContext): IncidentChange {
   let applied: Uint8Array<ArrayBuffer>;
   if (inline.length > INLINE_APPLIED_KEYS) {
     page = {
-      sk: `APPLIED#${String((before?.version ?? -1) + 1).padStart(8, '0')}#${ctx.newToken()}`,
+      sk: `PAGE#${String((before?.version ?? -1) + 1).padStart(8, '0')}#${ctx.newToken()}`,
       keys: packKeys(inline),
     };
     appliedPages.push(page.sk);

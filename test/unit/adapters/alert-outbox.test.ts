@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AlertAttempt, DynamoAlertOutbox } from '../../../shared/adapters/alert-outbox.ts';
@@ -36,29 +36,46 @@ beforeEach(() => {
 });
 
 describe('DynamoAlertOutbox.claim', () => {
-  it('reads the incident consistently and returns it while its alert is due', async () => {
-    ddb.on(GetCommand).resolves({ Item: { ...key, ...incident } });
+  const query = (items: Record<string, unknown>[]) => ddb.on(QueryCommand).resolves({ Items: items });
+
+  it('reads the incident and the alert’s attempts in one consistent query, and returns it while it is due', async () => {
+    query([{ ...key, ...incident }]);
 
     const claimed = await outbox.claim(incident.id, 1);
 
-    expect(claimed).toEqual(incident);
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: key, ConsistentRead: true });
+    expect(claimed).toEqual({ incident });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :incident',
+      ExpressionAttributeValues: { ':pk': key.pk, ':from': 'ALERT#0001#', ':incident': 'INCIDENT' },
+      ConsistentRead: true,
+    });
     // A write here would put a record on the table stream and wake the notifier again.
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
+  it('names the attempt that already sent the alert when the trail has one', async () => {
+    const first = { pk: key.pk, sk: 'ALERT#0001#a1', ...attempt, alertSeq: 1, status: 'failed' };
+    const sent = { ...first, sk: 'ALERT#0001#a2', status: 'sent', messageId: 'm-1', at: NOW.toISOString() };
+    query([first, sent, { ...key, ...incident }]);
+
+    const claimed = await outbox.claim(incident.id, 1);
+
+    expect(claimed?.sentBy).toMatchObject({ messageId: 'm-1', status: 'sent' });
+  });
+
   it('returns undefined when the alert was sent, superseded, or the incident is gone', async () => {
     ddb
-      .on(GetCommand)
-      .resolvesOnce({ Item: { ...key, ...incident, alertSentSeq: 1 } })
-      .resolvesOnce({ Item: { ...key, ...incident, alertSeq: 2 } })
-      .resolvesOnce({});
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ ...key, ...incident, alertSentSeq: 1 }] })
+      .resolvesOnce({ Items: [{ ...key, ...incident, alertSeq: 2 }] })
+      .resolvesOnce({ Items: [] });
     for (let i = 0; i < 3; i++) await expect(outbox.claim(incident.id, 1)).resolves.toBeUndefined();
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 3);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 3);
   });
 
   it('passes any error on', async () => {
-    ddb.on(GetCommand).rejects(throttled());
+    ddb.on(QueryCommand).rejects(throttled());
 
     await expect(outbox.claim(incident.id, 1)).rejects.toThrow('Rate of requests exceeds the allowed throughput');
   });

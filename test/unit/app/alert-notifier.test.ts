@@ -215,6 +215,22 @@ describe('createAlertNotifier', () => {
     expect(outbox.incident(cam17.id)).toMatchObject({ alertSentSeq: 1, alertPending: false });
   });
 
+  it('finishes, and does not send again, an alert recorded as sent by a function that died before marking it', async () => {
+    const { outbox, publisher, notify, log, cam17 } = await setup();
+    outbox.failMarkSentWith = new Error('the function died here');
+    await notify(streamEvent([incidentStreamRecord(cam17, 7)]));
+    expect(outbox.sent).toHaveLength(1);
+
+    // A fresh execution environment: nothing remembered, only the trail.
+    outbox.failMarkSentWith = undefined;
+    const fresh = createAlertNotifier({ outbox, publisher, timeZone: TIME_ZONE, now: () => NOW, log });
+    const retry = await fresh(streamEvent([incidentStreamRecord(cam17, 7)]));
+
+    expect(retry.summary).toMatchObject({ sent: 1 });
+    expect(publisher.published).toHaveLength(1);
+    expect(outbox.incident(cam17.id)).toMatchObject({ alertSentSeq: 1, alertPending: false });
+  });
+
   it('retries a failed trail write after a publish within the invocation', async () => {
     const { outbox, publisher, notify, cam17 } = await setup();
     let failures = 2;

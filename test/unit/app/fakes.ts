@@ -1,4 +1,4 @@
-import type { AlertAttempt, AlertOutbox, AttemptOutcome } from '../../../shared/adapters/alert-outbox.ts';
+import type { AlertAttempt, AlertOutbox, AttemptOutcome, ClaimedAlert } from '../../../shared/adapters/alert-outbox.ts';
 import type { AlertPublisher, OutgoingAlert, PublishResult } from '../../../shared/adapters/alert-publisher.ts';
 import type { IncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { QuarantineStore } from '../../../shared/adapters/quarantine-store.ts';
@@ -99,13 +99,16 @@ export class InMemoryAlertOutbox implements AlertOutbox {
     return [...this.trail.values()].filter((t) => t.status === 'sent');
   }
 
-  async claim(incidentId: string, alertSeq: number): Promise<Incident | undefined> {
+  async claim(incidentId: string, alertSeq: number): Promise<ClaimedAlert | undefined> {
     this.claims.push({ incidentId, alertSeq });
     if (this.failClaimWith) throw this.failClaimWith;
     const incident = this.rows.get(incidentId);
     if (!incident || incident.alertSeq !== alertSeq) return undefined;
     if (incident.alertSentSeq !== undefined && incident.alertSentSeq >= alertSeq) return undefined;
-    return structuredClone(incident);
+    const sent = [...this.trail.values()].find(
+      (t) => t.incidentId === incidentId && t.alertSeq === alertSeq && t.status === 'sent',
+    );
+    return { incident: structuredClone(incident), ...(sent ? { sentBy: sent as never } : {}) };
   }
 
   async begin(attempts: readonly AlertAttempt[]): Promise<void> {
