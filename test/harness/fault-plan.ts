@@ -1,0 +1,92 @@
+/**
+ * Faults for the history harness, injected where a Lambda invocation meets AWS: its SDK clients. Each execution
+ * environment (a "container") has its own clients, and each invocation in it a plan saying which call it dies after,
+ * or which calls are throttled. A crash makes every later call of the invocation fail at once, as a process that died
+ * would make no more calls; the harness then treats the invocation as failed, whatever the handler returned.
+ */
+
+/** What one invocation suffers: nothing, a crash after its n-th AWS call, or n calls throttled from its k-th. */
+export type Fault =
+  | { kind: 'none' }
+  | { kind: 'crash'; afterCall: number }
+  | { kind: 'throttle'; fromCall: number; calls: number };
+
+export class CrashError extends Error {
+  override name = 'CrashError';
+}
+
+/** The invocation in progress in a container: counts its calls and applies its fault. */
+export class InvocationPlan {
+  calls = 0;
+  dead = false;
+  /** The call after which the invocation died. */
+  crashedAfter?: string;
+  /** Alerts this invocation published whose outcome it had not written to the trail yet. */
+  unrecordedAlerts = 0;
+
+  constructor(readonly fault: Fault) {}
+
+  /** Before a call: throws what the call should meet instead of AWS. */
+  before(command: string): number {
+    if (this.dead) throw new CrashError(`the invocation died before ${command}`);
+    const n = ++this.calls;
+    const f = this.fault;
+    if (f.kind === 'throttle' && n >= f.fromCall && n < f.fromCall + f.calls) {
+      // Past the SDK's own retries: what the handler sees when throttling outlasts them.
+      throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+        name: command.startsWith('Publish') ? 'Throttled' : 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return n;
+  }
+
+  /** After a call reached AWS and came back: the invocation may die here. */
+  after(command: string, n: number, entries: number): void {
+    if (command.startsWith('PublishBatch')) this.unrecordedAlerts += entries;
+    // The trail write that follows a publish records the outcome of every alert in it.
+    if (command.startsWith('BatchWrite') && this.unrecordedAlerts > 0) this.unrecordedAlerts = 0;
+    if (this.fault.kind === 'crash' && n === this.fault.afterCall && !this.dead) {
+      this.dead = true;
+      this.crashedAfter = command;
+    }
+  }
+
+  /** The alerts that may go out twice because the invocation died: published, outcome not yet in the trail. */
+  get crashWindowAlerts(): number {
+    return this.dead ? this.unrecordedAlerts : 0;
+  }
+}
+
+/** An execution environment: its clients are built once, its plan changes with every invocation. */
+export class Container {
+  plan = new InvocationPlan({ kind: 'none' });
+  /** While true, every SNS call fails as during a regional outage. */
+  snsDown: () => boolean = () => false;
+}
+
+/** Puts the container's plan in front of every call the client makes (outside the SDK's retry loop). */
+export function withFaults<C extends { middlewareStack: unknown }>(
+  client: C,
+  container: Container,
+  service: 'dynamodb' | 'sns',
+): C {
+  const stack = client.middlewareStack as {
+    add(middleware: unknown, options: { step: 'initialize'; name: string; priority: 'high' }): void;
+  };
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const command = context.commandName ?? 'Command';
+      if (service === 'sns' && container.snsDown()) {
+        throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: {} });
+      }
+      const n = container.plan.before(command);
+      const out = await next(args);
+      const input = (args as { input?: { PublishBatchRequestEntries?: unknown[] } }).input;
+      container.plan.after(command, n, input?.PublishBatchRequestEntries?.length ?? 0);
+      return out;
+    },
+    { step: 'initialize', name: 'harnessFaults', priority: 'high' },
+  );
+  return client;
+}
