@@ -33,6 +33,7 @@ export function buildApp(context: Record<string, unknown> = {}) {
     quarantineRetentionDays: settings.quarantineRetentionDays,
     apiRateLimit: settings.apiRateLimit,
     apiBurstLimit: settings.apiBurstLimit,
+    functionSettings: { bundleMetafile: settings.bundleMetafile },
   });
 
   if (settings.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

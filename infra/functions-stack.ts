@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
-import { HandlerFunction } from './handler-function.ts';
+import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 import { IngestAlarms } from './ingest-alarms.ts';
 import { IngestApi } from './ingest-api.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
@@ -23,6 +23,8 @@ export interface FunctionsStackProps extends StackProps {
   /** Ingest API default-stage throttling: steady requests per second and burst. */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** What every function shares (bundling, log retention). */
+  readonly functionSettings: FunctionSettings;
 }
 
 /** The stateless half: the ingest API, the rules and notify functions, their event source mappings and alarms. */
@@ -47,6 +49,7 @@ export class FunctionsStack extends Stack {
       timeZone: props.timeZone,
       rateLimit: props.apiRateLimit,
       burstLimit: props.apiBurstLimit,
+      functionSettings: props.functionSettings,
     });
     new IngestAlarms(this, 'IngestAlarms', {
       fn: this.ingest.handler.fn,
@@ -64,6 +67,7 @@ export class FunctionsStack extends Stack {
       description: 'Alarm stream -> rules -> incidents',
       memorySize: 512,
       timeout: Duration.seconds(60),
+      functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
         TIME_ZONE: props.timeZone,
@@ -117,6 +121,7 @@ export class FunctionsStack extends Stack {
       description: 'Incident table stream -> SMS alerts to duty desks',
       memorySize: 256,
       timeout: Duration.seconds(30),
+      functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
         TOPIC_ARN: data.alertTopic.topicArn,

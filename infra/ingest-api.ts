@@ -9,7 +9,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { HandlerFunction } from './handler-function.ts';
+import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 
 /** Largest request body the ingest function accepts (its `MAX_BODY_BYTES`): 1 MiB. */
 export const INGEST_MAX_BODY_BYTES = 1_048_576;
@@ -45,6 +45,7 @@ export interface IngestApiProps {
   readonly rateLimit: number;
   /** Burst of the default stage. */
   readonly burstLimit: number;
+  readonly functionSettings: FunctionSettings;
 }
 
 /**
@@ -66,6 +67,7 @@ export class IngestApi extends Construct {
       description: 'Ingest API: signed integration requests -> alarm stream',
       memorySize: 512,
       timeout: Duration.seconds(15),
+      functionSettings: props.functionSettings,
       environment: {
         STREAM_NAME: props.stream.streamName,
         TABLE_NAME: props.table.tableName,

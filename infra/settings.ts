@@ -24,6 +24,8 @@ export const Settings = z.object({
   apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(200),
   /** Run the cdk-nag AwsSolutions checks on synth. Default true; `-c nag=false` skips them. */
   nag: flag.default(true),
+  /** Write esbuild's metafile (`index.meta.json`) beside each bundle, to see what it holds. Default false. */
+  bundleMetafile: flag.default(false),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
+import { ownCodeBytes } from '../../infra/bundle-options.ts';
 import { cdkJson, desksFile, testApp, tmp } from './test-app.ts';
 
 const byDefault = testApp();
@@ -351,10 +352,18 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('bundling', () => {
-  it('bundles each handler (ingest, rules, notify) with the local esbuild into an ESM file under 300 KB', {
-    timeout: 60_000,
+  // The SDK clients each handler builds, and only those: a client a function never calls costs init time.
+  const clients = ['client-dynamodb', 'client-kinesis', 'client-secrets-manager', 'client-sns'];
+  const expectedClients: Record<string, string[]> = {
+    'sanwang-ingest': ['client-dynamodb', 'client-kinesis', 'client-secrets-manager'],
+    'sanwang-notify': ['client-dynamodb', 'client-sns'],
+    'sanwang-rules': ['client-dynamodb'],
+  };
+
+  it('bundles each handler with the local esbuild into one ESM file holding the SDK clients it uses and at most 300 KB of our code', {
+    timeout: 120_000,
   }, () => {
-    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile });
+    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile, bundleMetafile: true });
     const assembly = app.synth();
     const template = assembly.getStackByName('SanwangFunctions').template as {
       Resources: Record<
@@ -366,16 +375,26 @@ describe('bundling', () => {
       >;
     };
     const functionsCode = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functionsCode.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual([
-      'sanwang-ingest',
-      'sanwang-notify',
-      'sanwang-rules',
-    ]);
+    const services = functionsCode.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    expect(services.sort()).toEqual(Object.keys(expectedClients));
     for (const { Properties } of functionsCode) {
-      const bundle = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
-      expect(existsSync(bundle), bundle).toBe(true);
-      expect(readFileSync(bundle, 'utf8')).toContain('createRequire(import.meta.url)');
-      expect(statSync(bundle).size, bundle).toBeLessThan(300 * 1024);
+      const service = Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+      const dir = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+      const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(bundle).toContain('createRequire(import.meta.url)');
+      const meta = JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')) as Metafile;
+      const output = meta.outputs[Object.keys(meta.outputs).find((path) => path.endsWith('index.mjs'))!]!;
+      expect(ownCodeBytes(output), service).toBeLessThanOrEqual(300 * 1024);
+      // Bundled, not left to the runtime: no import of @aws-sdk is left in the file.
+      expect(bundle, service).not.toMatch(/from\s*["']@aws-sdk\//);
+      const bundled = clients.filter((client) =>
+        Object.keys(output.inputs).some((path) => path.includes(`node_modules/@aws-sdk/${client}/`)),
+      );
+      expect(bundled, service).toEqual(expectedClients[service]);
     }
   });
 });
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
