@@ -1,19 +1,18 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
-import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 import { IngestAlarms } from './ingest-alarms.ts';
 import { IngestApi } from './ingest-api.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
 import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
+import { grantItems } from './table-grants.ts';
 
 export interface FunctionsStackProps extends StackProps {
   readonly data: DataStack;
@@ -75,16 +74,9 @@ export class FunctionsStack extends Stack {
         QUARANTINE_RETENTION_DAYS: String(props.quarantineRetentionDays),
       },
     });
-    this.rules.fn.addToRolePolicy(
-      tableData(data.table, [
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:BatchWriteItem',
-      ]),
-    );
+    // Incidents read in batches and written one by one; poison records quarantined in batches.
+    grantItems(this.rules.fn, data.table, ['BatchGetItem', 'UpdateItem'], ['incidents']);
+    grantItems(this.rules.fn, data.table, ['BatchWriteItem'], ['quarantine']);
     data.key.grant(this.rules.fn, ...keyUse);
     const quarantineBucket = s3.Bucket.fromBucketAttributes(this, 'QuarantineBucket', {
       bucketArn: Fn.importValue(data.quarantineBucketArnExport),
@@ -128,9 +120,8 @@ export class FunctionsStack extends Stack {
         TIME_ZONE: props.timeZone,
       },
     });
-    this.notify.fn.addToRolePolicy(
-      tableData(data.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query']),
-    );
+    // Claims an alert (GetItem), records it (PutItem of ALERT#nnnn under the incident) and clears it (UpdateItem).
+    grantItems(this.notify.fn, data.table, ['GetItem', 'PutItem', 'UpdateItem'], ['incidents']);
     this.notify.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [data.alertTopic.topicArn] }),
     );
@@ -169,12 +160,6 @@ export class FunctionsStack extends Stack {
       failureQueue: data.notifyFailureQueue,
     });
   }
-}
-
-/** Item actions on the table and its named indexes (not `index/*`). */
-function tableData(table: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
-  const indexArns = Object.values(tableDesign.indexes).map((index) => `${table.tableArn}/index/${index.name}`);
-  return new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexArns] });
 }
 
 /** The wildcards that DynamoEventSource and SqsDlq grant and the notify role cannot do without. */

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
+import { grantItems } from './table-grants.ts';
 
 /** Largest request body the ingest function accepts (its `MAX_BODY_BYTES`): 1 MiB. */
 export const INGEST_MAX_BODY_BYTES = 1_048_576;
@@ -34,7 +35,7 @@ const ACCESS_LOG_FORMAT = {
 export interface IngestApiProps {
   /** Where accepted events go (kinesis:PutRecords only). */
   readonly stream: kinesis.IStream;
-  /** Device registry and replay guard (item reads and writes on the table, none on its indexes). */
+  /** Device registry and replay guard: `DEVICE#` and `REPLAY#` items only, no index. */
   readonly table: dynamodb.ITable;
   /** The data key under which the stream, table and secret are encrypted. */
   readonly key: kms.IKey;
@@ -82,18 +83,10 @@ export class IngestApi extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
     );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [props.table.tableArn],
-      }),
-    );
+    // The device registry (find: BatchGetItem; hold: BatchWriteItem of HELD#…; noteUnregistered: UpdateItem) and
+    // the replay guard (PutItem): never an incident, alert or quarantine item, and no index.
+    grantItems(fn, props.table, ['BatchGetItem', 'BatchWriteItem', 'UpdateItem'], ['devices']);
+    grantItems(fn, props.table, ['PutItem'], ['replay']);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],

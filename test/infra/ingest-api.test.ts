@@ -121,7 +121,7 @@ describe('SanwangFunctions: ingest API', () => {
     });
   });
 
-  it('grants PutRecords on the stream, item actions on the table, the one secret and the data key, nothing else', () => {
+  it('grants PutRecords on the stream, device and replay items of the table, the one secret and the data key, nothing else', () => {
     const byService = (service: string) =>
       ingestStatements.filter((statement) => actionsOf(statement).some((action) => action.startsWith(`${service}:`)));
     for (const statement of ingestStatements) expect(statement.Effect).toBe('Allow');
@@ -129,17 +129,17 @@ describe('SanwangFunctions: ingest API', () => {
     expect(byService('kinesis')).toEqual([
       expect.objectContaining({ Action: 'kinesis:PutRecords', Resource: importOf(/AlarmStream.*Arn/) }),
     ]);
+    // Only device and replay items, on the table itself (see table-grants.test.ts for the keys).
     expect(byService('dynamodb')).toEqual([
       expect.objectContaining({
-        Action: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ],
-        // The table itself: the device registry and replay guard need no index.
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
         Resource: importOf(/IncidentTable.*Arn/),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DEVICE#*'] } },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Resource: importOf(/IncidentTable.*Arn/),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPLAY#*'] } },
       }),
     ]);
     expect(byService('secretsmanager')).toEqual([
@@ -155,8 +155,10 @@ describe('SanwangFunctions: ingest API', () => {
       }),
     ]);
     expect(byService('logs')).toHaveLength(1);
-    expect(ingestStatements).toHaveLength(5);
-    expect(JSON.stringify(ingestStatements)).not.toContain('*');
+    expect(ingestStatements).toHaveLength(6);
+    // No wildcard action or resource; the only `*` are the key prefixes of the conditions.
+    for (const { Action, Resource } of ingestStatements)
+      expect(JSON.stringify({ Action, Resource })).not.toContain('*');
   });
 
   it('gives no other role access to the stream writes or the secret', () => {
