@@ -21,6 +21,7 @@ export function buildApp(context: Record<string, unknown> = {}) {
       'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations',
     quarantineRetentionDays: settings.quarantineRetentionDays,
     desks,
+    opsContacts: { email: settings.opsEmail, https: settings.opsHttps, sms: settings.opsSms },
     shardCount: settings.shardCount,
   });
   const functions = new FunctionsStack(app, 'SanwangFunctions', {

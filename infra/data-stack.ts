@@ -11,10 +11,13 @@ import type { Construct } from 'constructs';
 import type { DutyDesk } from '../shared/domain/duty-desks.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
+import { type OpsContacts, OpsSubscriptions } from './ops-subscriptions.ts';
 
 export interface DataStackProps extends StackProps {
   readonly quarantineRetentionDays: number;
   readonly desks: readonly DutyDesk[];
+  /** Who is subscribed to the ops topic, where the alarms go. */
+  readonly opsContacts: OpsContacts;
   /** Provisioned shards; on-demand when absent. */
   readonly shardCount?: number;
 }
@@ -50,7 +53,9 @@ export class DataStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch alarm actions publish to the encrypted ops topic as the CloudWatch service, not as a role.
+    // CloudWatch alarm actions publish to the encrypted ops topic as the CloudWatch service, not as a role, and SNS
+    // needs this key for that. Without conditions, as the SNS guide gives it: the topic policy below holds the
+    // alarm-account conditions, and this grant opens no data (reading the stream, table or logs needs more).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -99,6 +104,21 @@ export class DataStack extends Stack {
     new DeskSmsSubscriptions(this, 'DeskSms', { topic: this.alertTopic, desks: props.desks });
 
     this.opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: this.key, enforceSSL: true });
+    // CloudWatch publishes as a service, which only the topic policy can allow (it held just the TLS deny, so no
+    // alarm reached anyone). Only alarms of this account and region: the confused-deputy conditions.
+    this.opsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.opsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
+    new OpsSubscriptions(this, 'OpsSubscriptions', { topic: this.opsTopic, contacts: props.opsContacts });
 
     this.quarantineBucket = new s3.Bucket(this, 'QuarantineBucket', {
       encryption: s3.BucketEncryption.KMS,

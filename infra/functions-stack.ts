@@ -152,6 +152,7 @@ export class FunctionsStack extends Stack {
       fn: this.rules.fn,
       eventSourceMappingId: alarmSource.eventSourceMappingId,
       action: alarmAction,
+      sourceRecords: data.stream.metricIncomingRecords({ statistic: 'Sum', period: Duration.minutes(5) }),
     });
     new StreamConsumerAlarms(this, 'NotifyAlarms', {
       fn: this.notify.fn,

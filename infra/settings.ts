@@ -3,6 +3,19 @@ import { RulesConfig } from '../shared/config.ts';
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
+/** A list from context: a JSON array (cdk.json) or a comma-separated string (`-c key=a,b`). Default empty. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean)
+        : (value ?? []),
+    z.array(item),
+  );
+
 /**
  * CDK context the app reads (`cdk synth -c key=value`), with its defaults. The function settings reuse the
  * validators of the rules function's own config, so synth rejects a value the function would reject at start-up.
@@ -22,6 +35,14 @@ export const Settings = z.object({
   apiRateLimit: z.coerce.number().positive().max(10_000).default(100),
   /** Burst (token bucket size) of the ingest API's default stage. Default 200. */
   apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(200),
+  /** E-mail addresses subscribed to the ops topic (each confirms by mail). Works in every region. */
+  opsEmail: list(z.email({ error: 'must be an e-mail address' })),
+  /** HTTPS endpoints subscribed to the ops topic (each confirms the subscription): a pager or chat-ops webhook. */
+  opsHttps: list(z.url({ protocol: /^https$/, error: 'must be an https:// URL' })),
+  /** Phone numbers (E.164) subscribed to the ops topic by SMS; Amazon SNS has no SMS in the China regions. */
+  opsSms: list(
+    z.string().regex(/^\+[1-9]\d{7,14}$/, { error: 'must be a phone number in E.164 (+<country><number>)' }),
+  ),
   /** Run the cdk-nag AwsSolutions checks on synth. Default true; `-c nag=false` skips them. */
   nag: flag.default(true),
   /** Write esbuild's metafile (`index.meta.json`) beside each bundle, to see what it holds. Default false. */

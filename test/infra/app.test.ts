@@ -85,16 +85,6 @@ describe('SanwangData', () => {
     });
   });
 
-  it('lets CloudWatch alarms publish to the encrypted ops topic', () => {
-    data.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Effect: 'Allow' }),
-        ]),
-      },
-    });
-  });
-
   it('keeps quarantined records in an encrypted, private, TLS-only bucket for the quarantine days', () => {
     data.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
@@ -233,12 +223,12 @@ describe('SanwangFunctions', () => {
   });
 
   it('raises alarms to the ops topic for lag, errors, throttles and given-up records', () => {
-    // 11 for the two stream consumers, 3 for the ingest path (see ingest-api.test.ts).
-    functions.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    // 12 for the two stream consumers (rules also has Stalled), 3 for the ingest path (see ingest-api.test.ts).
+    functions.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') }] },
-      14,
+      15,
     );
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
