@@ -34,7 +34,7 @@ export function buildApp(context: Record<string, unknown> = {}) {
     quarantineRetentionDays: settings.quarantineRetentionDays,
     apiRateLimit: settings.apiRateLimit,
     apiBurstLimit: settings.apiBurstLimit,
-    functionSettings: { bundleMetafile: settings.bundleMetafile },
+    functionSettings: { bundleMetafile: settings.bundleMetafile, logRetention: settings.logRetentionDays },
   });
 
   if (settings.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

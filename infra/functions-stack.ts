@@ -22,7 +22,7 @@ export interface FunctionsStackProps extends StackProps {
   /** Ingest API default-stage throttling: steady requests per second and burst. */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
-  /** What every function shares (bundling, log retention). */
+  /** What every function shares (bundling, log retention); also the API access logs' retention. */
   readonly functionSettings: FunctionSettings;
 }
 

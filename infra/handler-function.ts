@@ -25,6 +25,8 @@ export interface HandlerFunctionProps {
 export interface FunctionSettings {
   /** Write esbuild's metafile (`index.meta.json`) beside each bundle, to see what a bundle holds. */
   readonly bundleMetafile: boolean;
+  /** How long the function's log group keeps its logs. */
+  readonly logRetention: logs.RetentionDays;
 }
 
 /**
@@ -39,7 +41,7 @@ export class HandlerFunction extends Construct {
     super(scope, id);
     // Not under the data key: CloudWatch Logs already encrypts at rest, the shared logger masks personal data
     // (shared/adapters/logger.ts), and a CMK here would need a logs.<region> grant in the data key's policy.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.functionSettings.logRetention });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every group): write access to this one group only.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

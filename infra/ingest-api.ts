@@ -96,7 +96,7 @@ export class IngestApi extends Construct {
     // GenerateDataKey/Encrypt for encrypted PutRecords and table writes, Decrypt for table reads and the secret.
     props.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.functionSettings.logRetention });
 
     // The default stage is added by hand: HttpApi's own default stage takes neither throttling nor access logs.
     this.api = new apigwv2.HttpApi(this, 'Api', {

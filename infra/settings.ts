@@ -1,3 +1,4 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { RulesConfig } from '../shared/config.ts';
 
@@ -15,6 +16,14 @@ const list = <T extends z.ZodType>(item: T) =>
         : (value ?? []),
     z.array(item),
   );
+
+/** The retentions CloudWatch Logs offers, in days, ascending (never-expire left out: the law asks for a minimum). */
+const LOG_RETENTIONS = Object.values(logs.RetentionDays)
+  .filter((days): days is logs.RetentionDays => typeof days === 'number' && days !== logs.RetentionDays.INFINITE)
+  .sort((a, b) => a - b);
+
+/** The Cybersecurity Law of the PRC (Art. 21) asks network operators to keep network logs for at least six months. */
+export const MIN_LOG_RETENTION_DAYS = 180;
 
 /**
  * CDK context the app reads (`cdk synth -c key=value`), with its defaults. The function settings reuse the
@@ -35,6 +44,19 @@ export const Settings = z.object({
   apiRateLimit: z.coerce.number().positive().max(10_000).default(100),
   /** Burst (token bucket size) of the ingest API's default stage. Default 200. */
   apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(200),
+  /**
+   * Days the functions' logs and the API access logs are kept, rounded up to a retention CloudWatch Logs offers
+   * (200 keeps 365). Default 180; less is refused, with no override: the law has none either.
+   */
+  logRetentionDays: z.coerce
+    .number()
+    .int()
+    .min(MIN_LOG_RETENTION_DAYS, {
+      error: `must be at least ${MIN_LOG_RETENTION_DAYS} days: the Cybersecurity Law (Art. 21) asks for six months of network logs`,
+    })
+    .max(LOG_RETENTIONS.at(-1)!)
+    .default(MIN_LOG_RETENTION_DAYS)
+    .transform((days) => LOG_RETENTIONS.find((offered) => offered >= days)!),
   /** E-mail addresses subscribed to the ops topic (each confirms by mail). Works in every region. */
   opsEmail: list(z.email({ error: 'must be an e-mail address' })),
   /** HTTPS endpoints subscribed to the ops topic (each confirms the subscription): a pager or chat-ops webhook. */

@@ -138,8 +138,8 @@ describe('SanwangFunctions', () => {
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: Match.anyValue() } },
       3,
     );
-    // One per function, and the ingest API's access logs.
-    functions.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 4);
+    // One per function, and the ingest API's access logs: every one kept the six months the law asks for.
+    expect(logRetentions(functions)).toEqual([180, 180, 180, 180]);
     for (const role of Object.values(functions.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -285,6 +285,22 @@ describe('context', () => {
     });
   });
 
+  it('keeps every log group of the functions stack for logRetentionDays, rounded up to a retention Logs offers', () => {
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: '400' }).functions))).toEqual([
+      400, 400, 400, 400,
+    ]);
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: 200 }).functions))).toEqual([
+      365, 365, 365, 365,
+    ]);
+  });
+
+  it('refuses a log retention below six months or beyond ten years, naming the context key', () => {
+    expect(() => testApp({ logRetentionDays: '90' })).toThrow(
+      /invalid CDK context: logRetentionDays: must be at least 180 days: the Cybersecurity Law/,
+    );
+    expect(() => testApp({ logRetentionDays: 4000 })).toThrow(/invalid CDK context: logRetentionDays/);
+  });
+
   it('subscribes nobody from the demo desks, which have no numbers', () => {
     const demo = testApp({ desksFile: 'config/desks.json' });
     Template.fromStack(demo.data).resourceCountIs('AWS::SNS::Subscription', 0);
@@ -376,4 +392,11 @@ describe('bundling', () => {
 
 interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/** RetentionInDays of every log group of a template. */
+function logRetentions(template: Template): number[] {
+  return Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+    (group) => group.Properties.RetentionInDays as number,
+  );
 }

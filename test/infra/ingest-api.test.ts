@@ -88,7 +88,7 @@ describe('SanwangFunctions: ingest API', () => {
     });
   });
 
-  it('writes JSON access logs to a log group kept 3 months', () => {
+  it('writes JSON access logs to a log group kept 6 months', () => {
     const [stage] = Object.values(functions.findResources('AWS::ApiGatewayV2::Stage'));
     const { DestinationArn, Format } = stage!.Properties.AccessLogSettings as {
       DestinationArn: unknown;
@@ -96,7 +96,7 @@ describe('SanwangFunctions: ingest API', () => {
     };
     const logGroupId = logicalId(functions, 'AWS::Logs::LogGroup', 'IngestAccessLogs');
     expect(DestinationArn).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
-    expect(functions.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties).toEqual({ RetentionInDays: 90 });
+    expect(functions.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties).toEqual({ RetentionInDays: 180 });
     expect(JSON.parse(Format)).toEqual({
       requestId: '$context.requestId',
       ip: '$context.identity.sourceIp',
