@@ -13,6 +13,8 @@ import { tableDesign } from '../shared/table-design.ts';
 import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
 import { type OpsContacts, OpsSubscriptions } from './ops-subscriptions.ts';
 
+const MAX_QUEUE_RETENTION_DAYS = 14;
+
 export interface DataStackProps extends StackProps {
   readonly quarantineRetentionDays: number;
   readonly desks: readonly DutyDesk[];
@@ -29,7 +31,11 @@ export class DataStack extends Stack {
   readonly table: dynamodb.Table;
   readonly alertTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
-  /** Where the rules event source mapping writes batches it gives up on (the records themselves). */
+  /**
+   * Where the rules event source mapping writes batches it gives up on: the records themselves, unmasked, so that
+   * operators can replay them. Encrypted with the data key and expiring after the quarantine days; no role of the
+   * app can read them.
+   */
   readonly quarantineBucket: s3.Bucket;
   /**
    * Export name of the quarantine bucket ARN. Imported by name (not by an automatic reference) so the wildcard
@@ -127,7 +133,15 @@ export class DataStack extends Stack {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(props.quarantineRetentionDays) }],
+      // The batches hold raw records, personal data unmasked: nothing of them may outlive the quarantine days, not an
+      // overwritten version (should versioning ever be turned on) and not the parts of an upload that never finished.
+      lifecycleRules: [
+        {
+          expiration: Duration.days(props.quarantineRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.quarantineBucket).acknowledge({
@@ -141,7 +155,8 @@ export class DataStack extends Stack {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      // The quarantine days, at most the 14 SQS allows.
+      retentionPeriod: Duration.days(Math.min(props.quarantineRetentionDays, MAX_QUEUE_RETENTION_DAYS)),
     });
     Validations.of(this.notifyFailureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
