@@ -106,11 +106,14 @@ const roleId = (prefix: string) => {
   return ids[0]!;
 };
 
-/** The role's statements on the table itself (not its stream): actions, key patterns. */
+const onTable = (s: { Resource: unknown }) =>
+  JSON.stringify(s.Resource).includes('IncidentTable') && !JSON.stringify(s.Resource).includes('StreamArn');
+const onIndex = (s: { Resource: unknown }) => JSON.stringify(s.Resource).includes('/index/');
+
+/** The role's statements on the table's items (not its stream, not an index): actions, key patterns. */
 function tableStatements(role: string) {
   return policyStatements(functions)
-    .filter((s) => s.role === role && JSON.stringify(s.Resource).includes('IncidentTable'))
-    .filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'))
+    .filter((s) => s.role === role && onTable(s) && !onIndex(s))
     .map((s) => ({
       actions: [s.Action].flat().map((a) => a.replace(/^dynamodb:/, '')),
       patterns: (s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
@@ -130,8 +133,14 @@ describe('table grants: each role reaches only the items it owns', () => {
     for (const { statement, patterns } of statements) {
       expect(patterns, JSON.stringify(statement)).toBeDefined();
       for (const pattern of patterns!) expect(pattern).toMatch(/^[A-Z]+#\*$/);
-      expect(JSON.stringify(statement.Resource)).not.toContain('/index/');
       expect(statement.Effect).toBe('Allow');
+    }
+  });
+
+  it('grants on an index nothing but Query, and only on a named index (dynamodb:LeadingKeys names table keys)', () => {
+    for (const statement of policyStatements(functions).filter((s) => onTable(s) && onIndex(s))) {
+      expect(statement.Action).toBe('dynamodb:Query');
+      expect(JSON.stringify(statement.Resource)).toMatch(/\/index\/[a-z-]+"/);
     }
   });
 
