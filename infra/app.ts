@@ -21,6 +21,7 @@ export function buildApp(context: Record<string, unknown> = {}) {
       'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations',
     quarantineRetentionDays: settings.quarantineRetentionDays,
     desks,
+    opsContacts: { email: settings.opsEmail, https: settings.opsHttps, sms: settings.opsSms },
     shardCount: settings.shardCount,
   });
   const functions = new FunctionsStack(app, 'SanwangFunctions', {
@@ -33,6 +34,9 @@ export function buildApp(context: Record<string, unknown> = {}) {
     quarantineRetentionDays: settings.quarantineRetentionDays,
     apiRateLimit: settings.apiRateLimit,
     apiBurstLimit: settings.apiBurstLimit,
+    maxEventAgeMinutes: settings.maxEventAgeMinutes,
+    maxClockSkewSeconds: settings.maxClockSkewSeconds,
+    functionSettings: { bundleMetafile: settings.bundleMetafile, logRetention: settings.logRetentionDays },
   });
 
   if (settings.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -9,12 +9,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DutyDesk } from '../shared/domain/duty-desks.ts';
+import { STREAM_RETENTION_HOURS } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
+import { type OpsContacts, OpsSubscriptions } from './ops-subscriptions.ts';
+
+const MAX_QUEUE_RETENTION_DAYS = 14;
 
 export interface DataStackProps extends StackProps {
   readonly quarantineRetentionDays: number;
   readonly desks: readonly DutyDesk[];
+  /** Who is subscribed to the ops topic, where the alarms go. */
+  readonly opsContacts: OpsContacts;
   /** Provisioned shards; on-demand when absent. */
   readonly shardCount?: number;
 }
@@ -26,7 +32,11 @@ export class DataStack extends Stack {
   readonly table: dynamodb.Table;
   readonly alertTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
-  /** Where the rules event source mapping writes batches it gives up on (the records themselves). */
+  /**
+   * Where the rules event source mapping writes batches it gives up on: the records themselves, unmasked, so that
+   * operators can replay them. Encrypted with the data key and expiring after the quarantine days; no role of the
+   * app can read them.
+   */
   readonly quarantineBucket: s3.Bucket;
   /**
    * Export name of the quarantine bucket ARN. Imported by name (not by an automatic reference) so the wildcard
@@ -50,7 +60,9 @@ export class DataStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch alarm actions publish to the encrypted ops topic as the CloudWatch service, not as a role.
+    // CloudWatch alarm actions publish to the encrypted ops topic as the CloudWatch service, not as a role, and SNS
+    // needs this key for that. Without conditions, as the SNS guide gives it: the topic policy below holds the
+    // alarm-account conditions, and this grant opens no data (reading the stream, table or logs needs more).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -61,6 +73,8 @@ export class DataStack extends Stack {
 
     // On-demand unless a shard count is given: alarm storms are bursts, and on-demand absorbs them without resharding.
     this.stream = new kinesis.Stream(this, 'AlarmStream', {
+      // Longer than the rules mapping retries a batch (six hours): nothing expires while it can still be applied.
+      retentionPeriod: Duration.hours(STREAM_RETENTION_HOURS),
       encryption: kinesis.StreamEncryption.KMS,
       encryptionKey: this.key,
       ...(props.shardCount === undefined
@@ -99,6 +113,21 @@ export class DataStack extends Stack {
     new DeskSmsSubscriptions(this, 'DeskSms', { topic: this.alertTopic, desks: props.desks });
 
     this.opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: this.key, enforceSSL: true });
+    // CloudWatch publishes as a service, which only the topic policy can allow (it held just the TLS deny, so no
+    // alarm reached anyone). Only alarms of this account and region: the confused-deputy conditions.
+    this.opsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.opsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
+    new OpsSubscriptions(this, 'OpsSubscriptions', { topic: this.opsTopic, contacts: props.opsContacts });
 
     this.quarantineBucket = new s3.Bucket(this, 'QuarantineBucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -107,7 +136,15 @@ export class DataStack extends Stack {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(props.quarantineRetentionDays) }],
+      // The batches hold raw records, personal data unmasked: nothing of them may outlive the quarantine days, not an
+      // overwritten version (should versioning ever be turned on) and not the parts of an upload that never finished.
+      lifecycleRules: [
+        {
+          expiration: Duration.days(props.quarantineRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.quarantineBucket).acknowledge({
@@ -121,7 +158,8 @@ export class DataStack extends Stack {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      // The quarantine days, at most the 14 SQS allows.
+      retentionPeriod: Duration.days(Math.min(props.quarantineRetentionDays, MAX_QUEUE_RETENTION_DAYS)),
     });
     Validations.of(this.notifyFailureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -1,19 +1,22 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
+import { alertSweep, notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
-import { HandlerFunction } from './handler-function.ts';
+import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
+import { HeartbeatAlarm } from './heartbeat-alarm.ts';
 import { IngestAlarms } from './ingest-alarms.ts';
 import { IngestApi } from './ingest-api.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
 import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
+import { grantItems } from './table-grants.ts';
 
 export interface FunctionsStackProps extends StackProps {
   readonly data: DataStack;
@@ -23,6 +26,11 @@ export interface FunctionsStackProps extends StackProps {
   /** Ingest API default-stage throttling: steady requests per second and burst. */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Events older than this when received are late (迟报); further ahead than the skew, refused. */
+  readonly maxEventAgeMinutes: number;
+  readonly maxClockSkewSeconds: number;
+  /** What every function shares (bundling, log retention); also the API access logs' retention. */
+  readonly functionSettings: FunctionSettings;
 }
 
 /** The stateless half: the ingest API, the rules and notify functions, their event source mappings and alarms. */
@@ -30,6 +38,7 @@ export class FunctionsStack extends Stack {
   readonly ingest: IngestApi;
   readonly rules: HandlerFunction;
   readonly notify: HandlerFunction;
+  readonly sweep: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -47,6 +56,7 @@ export class FunctionsStack extends Stack {
       timeZone: props.timeZone,
       rateLimit: props.apiRateLimit,
       burstLimit: props.apiBurstLimit,
+      functionSettings: props.functionSettings,
     });
     new IngestAlarms(this, 'IngestAlarms', {
       fn: this.ingest.handler.fn,
@@ -64,23 +74,20 @@ export class FunctionsStack extends Stack {
       description: 'Alarm stream -> rules -> incidents',
       memorySize: 512,
       timeout: Duration.seconds(60),
+      functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
         TIME_ZONE: props.timeZone,
         INCIDENT_RETENTION_DAYS: String(props.incidentRetentionDays),
         QUARANTINE_RETENTION_DAYS: String(props.quarantineRetentionDays),
+        MAX_EVENT_AGE_MINUTES: String(props.maxEventAgeMinutes),
+        MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
       },
     });
-    this.rules.fn.addToRolePolicy(
-      tableData(data.table, [
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:BatchWriteItem',
-      ]),
-    );
+    // Incidents and their pages read in batches; incidents written one by one, window claims and pages put once;
+    // poison records quarantined in batches.
+    grantItems(this.rules.fn, data.table, ['BatchGetItem', 'UpdateItem', 'PutItem'], ['incidents']);
+    grantItems(this.rules.fn, data.table, ['BatchWriteItem'], ['quarantine']);
     data.key.grant(this.rules.fn, ...keyUse);
     const quarantineBucket = s3.Bucket.fromBucketAttributes(this, 'QuarantineBucket', {
       bucketArn: Fn.importValue(data.quarantineBucketArnExport),
@@ -101,9 +108,9 @@ export class FunctionsStack extends Stack {
       parallelizationFactor: rulesEventSource.parallelizationFactor,
       reportBatchItemFailures: true,
       // The handler quarantines poison events itself, so what fails here is transient (throttling, KMS, a bug).
-      // Bisecting isolates a bad record without using retries; 5 retries ride out a throttling spike; and an hour
-      // caps how long one stuck batch can hold back every later alarm of its shard. An alarm an hour old is past
-      // SMS dispatch: it goes to S3 for replay instead.
+      // Bisecting isolates a bad record without using retries; retries go on until the oldest record is six hours
+      // old (shared/event-source-settings.ts), outliving a throttling burst or an outage; only then does the batch
+      // go to S3, from which `npx sanwang replay` puts it back. Every retry is safe: incidents count exactly.
       bisectBatchOnError: rulesEventSource.bisectBatchOnError,
       retryAttempts: rulesEventSource.retryAttempts,
       maxRecordAge: Duration.seconds(rulesEventSource.maxRecordAgeSeconds),
@@ -117,15 +124,16 @@ export class FunctionsStack extends Stack {
       description: 'Incident table stream -> SMS alerts to duty desks',
       memorySize: 256,
       timeout: Duration.seconds(30),
+      functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
         TOPIC_ARN: data.alertTopic.topicArn,
         TIME_ZONE: props.timeZone,
       },
     });
-    this.notify.fn.addToRolePolicy(
-      tableData(data.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query']),
-    );
+    // Claims an alert (one Query of the incident and its attempts), writes the attempts to the trail (BatchWriteItem
+    // of ALERT#nnnn#… under the incident) and takes the incident off the pending index (UpdateItem).
+    grantItems(this.notify.fn, data.table, ['Query', 'BatchWriteItem', 'UpdateItem'], ['incidents']);
     this.notify.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [data.alertTopic.topicArn] }),
     );
@@ -135,8 +143,9 @@ export class FunctionsStack extends Stack {
       // SNS PublishBatch takes 10 entries.
       batchSize: notifyEventSource.batchSize,
       reportBatchItemFailures: true,
-      // Same bounds as the rules mapping: an SMS more than an hour late has lost its point. The queue gets only the
-      // batch's shard and sequence range; the incidents themselves stay in the table.
+      // Same bounds as the rules mapping. A failed publish fails no record (the sweep re-drives it), so what retries
+      // here is DynamoDB trouble. The queue gets only the batch's shard and sequence range; the incidents themselves
+      // stay in the table, pending, and the sweep keeps re-driving them.
       bisectBatchOnError: notifyEventSource.bisectBatchOnError,
       retryAttempts: notifyEventSource.retryAttempts,
       maxRecordAge: Duration.seconds(notifyEventSource.maxRecordAgeSeconds),
@@ -152,10 +161,41 @@ export class FunctionsStack extends Stack {
     this.notify.fn.addEventSource(incidentSource);
     acknowledgeStreamGrants(this.notify.role);
 
+    this.sweep = new HandlerFunction(this, 'Sweep', {
+      name: 'sweep',
+      description: 'Every minute: alerts pending for more than a minute go before the notifier again',
+      memorySize: 256,
+      timeout: Duration.seconds(50),
+      functionSettings: props.functionSettings,
+      environment: { TABLE_NAME: data.table.tableName },
+    });
+    // Finds overdue alerts on the pending-alerts index and re-drives each with one conditional UpdateItem.
+    grantItems(this.sweep.fn, data.table, ['UpdateItem'], ['incidents']);
+    this.sweep.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${data.table.tableArn}/index/${tableDesign.indexes.pendingAlerts.name}`],
+      }),
+    );
+    data.key.grant(this.sweep.fn, ...keyUse);
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'sanwang: re-drive alerts pending for more than a minute',
+      schedule: events.Schedule.rate(Duration.minutes(alertSweep.everyMinutes)),
+      targets: [new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 2 })],
+    });
+    new HeartbeatAlarm(this, 'SweepHeartbeat', {
+      fn: this.sweep.fn,
+      window: Duration.minutes(5),
+      action: alarmAction,
+      description:
+        'The pending-alert sweep has not run for 5 minutes: its schedule is broken, and alerts whose first try failed are not retried.',
+    });
+
     new StreamConsumerAlarms(this, 'RulesAlarms', {
       fn: this.rules.fn,
       eventSourceMappingId: alarmSource.eventSourceMappingId,
       action: alarmAction,
+      sourceRecords: data.stream.metricIncomingRecords({ statistic: 'Sum', period: Duration.minutes(5) }),
     });
     new StreamConsumerAlarms(this, 'NotifyAlarms', {
       fn: this.notify.fn,
@@ -164,12 +204,6 @@ export class FunctionsStack extends Stack {
       failureQueue: data.notifyFailureQueue,
     });
   }
-}
-
-/** Item actions on the table and its named indexes (not `index/*`). */
-function tableData(table: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
-  const indexArns = Object.values(tableDesign.indexes).map((index) => `${table.tableArn}/index/${index.name}`);
-  return new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexArns] });
 }
 
 /** The wildcards that DynamoEventSource and SqsDlq grant and the notify role cannot do without. */

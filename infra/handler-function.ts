@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleOptions } from './bundle-options.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,11 +17,21 @@ export interface HandlerFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
+  /** What every function of the app shares. */
+  readonly functionSettings: FunctionSettings;
+}
+
+/** Settings every function of the app shares, set once by the stack from the CDK context. */
+export interface FunctionSettings {
+  /** Write esbuild's metafile (`index.meta.json`) beside each bundle, to see what a bundle holds. */
+  readonly bundleMetafile: boolean;
+  /** How long the function's log group keeps its logs. */
+  readonly logRetention: logs.RetentionDays;
 }
 
 /**
- * One `functions/<name>/handler.ts` as a Node 24 arm64 Lambda: a minified ESM bundle built by the local esbuild
- * (never Docker), its own log group, and a role without managed policies.
+ * One `functions/<name>/handler.ts` as a Node 24 arm64 Lambda: a minified ESM bundle with the AWS SDK inside, built
+ * by the local esbuild (never Docker), its own log group, and a role without managed policies.
  */
 export class HandlerFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -30,7 +41,7 @@ export class HandlerFunction extends Construct {
     super(scope, id);
     // Not under the data key: CloudWatch Logs already encrypts at rest, the shared logger masks personal data
     // (shared/adapters/logger.ts), and a CMK here would need a logs.<region> grant in the data key's policy.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.functionSettings.logRetention });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every group): write access to this one group only.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -57,15 +68,15 @@ export class HandlerFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // Error classes and rule ids are matched by name in logs; keep them readable without shipping source maps.
-        keepNames: true,
+        target: bundleOptions.target,
+        minify: bundleOptions.minify,
+        keepNames: bundleOptions.keepNames,
         sourceMap: false,
-        // SMS text is Chinese: keep it as UTF-8 rather than \u escapes.
         charset: Charset.UTF8,
-        // CommonJS dependencies inside an ESM bundle call require(); give them one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        mainFields: [...bundleOptions.mainFields],
+        banner: bundleOptions.banner,
+        bundleAwsSDK: true,
+        metafile: props.functionSettings.bundleMetafile,
         forceDockerBundling: false,
       },
     });

@@ -27,7 +27,8 @@ export class IngestAlarms extends Construct {
         threshold: 0,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // No requests means no datapoints: a quiet API is healthy.
+        // No requests means no datapoints, for all three: a quiet API is healthy. (An API that stops being called is
+        // not visible here; a deployment whose devices post heartbeats could add Count < 1 with missing breaching.)
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });

@@ -9,7 +9,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { HandlerFunction } from './handler-function.ts';
+import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
+import { grantItems } from './table-grants.ts';
 
 /** Largest request body the ingest function accepts (its `MAX_BODY_BYTES`): 1 MiB. */
 export const INGEST_MAX_BODY_BYTES = 1_048_576;
@@ -34,7 +35,7 @@ const ACCESS_LOG_FORMAT = {
 export interface IngestApiProps {
   /** Where accepted events go (kinesis:PutRecords only). */
   readonly stream: kinesis.IStream;
-  /** Device registry and replay guard (item reads and writes on the table, none on its indexes). */
+  /** Device registry and replay guard: `DEVICE#` and `REPLAY#` items only, no index. */
   readonly table: dynamodb.ITable;
   /** The data key under which the stream, table and secret are encrypted. */
   readonly key: kms.IKey;
@@ -45,6 +46,7 @@ export interface IngestApiProps {
   readonly rateLimit: number;
   /** Burst of the default stage. */
   readonly burstLimit: number;
+  readonly functionSettings: FunctionSettings;
 }
 
 /**
@@ -66,6 +68,7 @@ export class IngestApi extends Construct {
       description: 'Ingest API: signed integration requests -> alarm stream',
       memorySize: 512,
       timeout: Duration.seconds(15),
+      functionSettings: props.functionSettings,
       environment: {
         STREAM_NAME: props.stream.streamName,
         TABLE_NAME: props.table.tableName,
@@ -80,18 +83,10 @@ export class IngestApi extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
     );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [props.table.tableArn],
-      }),
-    );
+    // The device registry (find: BatchGetItem; hold: BatchWriteItem of HELD#…; noteUnregistered: UpdateItem) and
+    // the replay guard (PutItem): never an incident, alert or quarantine item, and no index.
+    grantItems(fn, props.table, ['BatchGetItem', 'BatchWriteItem', 'UpdateItem'], ['devices']);
+    grantItems(fn, props.table, ['PutItem'], ['replay']);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
@@ -101,7 +96,7 @@ export class IngestApi extends Construct {
     // GenerateDataKey/Encrypt for encrypted PutRecords and table writes, Decrypt for table reads and the secret.
     props.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.functionSettings.logRetention });
 
     // The default stage is added by hand: HttpApi's own default stage takes neither throttling nor access logs.
     this.api = new apigwv2.HttpApi(this, 'Api', {

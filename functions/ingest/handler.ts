@@ -3,14 +3,15 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DEVICE_ADAPTERS } from '../../events/adapters/registry.ts';
 import { openApiDocument } from '../../events/openapi.ts';
-import { createDocumentClient, createKinesisClient } from '../../shared/adapters/aws-clients.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDeviceRegistry } from '../../shared/adapters/device-registry.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client.ts';
 import { KinesisEventStream } from '../../shared/adapters/event-stream.ts';
 import {
   FileIntegrationDirectory,
   SecretsManagerIntegrationDirectory,
 } from '../../shared/adapters/integration-directory.ts';
+import { createKinesisClient } from '../../shared/adapters/kinesis-client.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { DynamoReplayGuard } from '../../shared/adapters/replay-guard.ts';
 import { createIngest } from '../../shared/app/ingest.ts';

@@ -2,9 +2,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { DynamoAlertOutbox } from '../../shared/adapters/alert-outbox.ts';
 import { SnsAlertPublisher } from '../../shared/adapters/alert-publisher.ts';
-import { createDocumentClient, createSnsClient } from '../../shared/adapters/aws-clients.ts';
 import { clock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
+import { createSnsClient } from '../../shared/adapters/sns-client.ts';
 import { createAlertNotifier } from '../../shared/app/alert-notifier.ts';
 import { NotifyConfig, readConfig } from '../../shared/config.ts';
 

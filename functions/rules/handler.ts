@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { createDocumentClient } from '../../shared/adapters/aws-clients.ts';
 import { clock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client.ts';
 import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { DynamoQuarantineStore } from '../../shared/adapters/quarantine-store.ts';

@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-import { cdkJson, desksFile, testApp, tmp } from './test-app.ts';
+import { ownCodeBytes } from '../../infra/bundle-options.ts';
+import { cdkJson, desksFile, policyStatements, testApp, tmp } from './test-app.ts';
 
 const byDefault = testApp();
 const data = Template.fromStack(byDefault.data);
@@ -84,26 +85,30 @@ describe('SanwangData', () => {
     });
   });
 
-  it('lets CloudWatch alarms publish to the encrypted ops topic', () => {
-    data.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Effect: 'Allow' }),
-        ]),
-      },
-    });
-  });
+  const dataKey = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] };
 
-  it('keeps quarantined records in an encrypted, private, TLS-only bucket for the quarantine days', () => {
+  it('keeps failed batches in a private, TLS-only bucket under the data key; every trace expires', () => {
     data.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: {
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [
-            Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+            {
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: dataKey },
+              BucketKeyEnabled: true,
+            },
           ],
         },
-        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ExpirationInDays: 30,
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              Status: 'Enabled',
+            },
+          ],
+        },
         PublicAccessBlockConfiguration: {
           BlockPublicAcls: true,
           BlockPublicPolicy: true,
@@ -121,8 +126,8 @@ describe('SanwangData', () => {
     });
   });
 
-  it('encrypts the notify failure queue and denies it without TLS', () => {
-    data.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+  it('encrypts the notify failure queue with the data key, keeps it the quarantine days (SQS: 14 at most), TLS only', () => {
+    data.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: dataKey, MessageRetentionPeriod: 14 * 86_400 });
     data.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -130,6 +135,15 @@ describe('SanwangData', () => {
         ]),
       },
     });
+  });
+
+  it('lets no role of the app read, delete or take a failed batch: only operators replay them', () => {
+    const statements = [...policyStatements(data), ...policyStatements(functions)];
+    const actions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => /^s3:(\*|Get|Delete|Restore)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^sqs:(\*|Receive|Delete|ChangeMessageVisibility|Purge)/.test(a))).toEqual([]);
+    // What the mappings need to deliver a failed batch, and nothing more.
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
   });
 
   it('outputs the stream, table, both topics and the integrations secret', () => {
@@ -140,18 +154,31 @@ describe('SanwangData', () => {
 });
 
 describe('SanwangFunctions', () => {
-  it('runs the three handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
-    functions.resourceCountIs('AWS::Lambda::Function', 3);
+  it('runs the four handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
+    functions.resourceCountIs('AWS::Lambda::Function', 4);
     functions.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: Match.anyValue() } },
-      3,
+      4,
     );
-    // One per function, and the ingest API's access logs.
-    functions.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 4);
+    // One per function, and the ingest API's access logs: every one kept the six months the law asks for.
+    expect(logRetentions(functions)).toEqual([180, 180, 180, 180, 180]);
     for (const role of Object.values(functions.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
+  });
+
+  it('runs the sweep every minute, and lets it only query the pending-alerts index and update incidents', () => {
+    functions.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    const sweepRole = Object.keys(functions.findResources('AWS::IAM::Role')).find((id) => id.startsWith('SweepRole'))!;
+    const statements = policyStatements(functions).filter(
+      (s) => s.role === sweepRole && JSON.stringify(s.Resource).includes('IncidentTable'),
+    );
+    expect(statements.map((s) => s.Action).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
+  it('keeps stream records for 24 hours, longer than the rules mapping retries them', () => {
+    data.hasResourceProperties('AWS::Kinesis::Stream', { RetentionPeriodHours: 24 });
   });
 
   it('configures the rules function from the context defaults', () => {
@@ -223,32 +250,24 @@ describe('SanwangFunctions', () => {
     expect(patterns).toEqual([{ dynamodb: { NewImage: { alertPending: { BOOL: [true] } } } }]);
   });
 
-  it('grants table actions on the table and its named indexes only', () => {
-    const statements = Object.values(functions.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => policy.Properties.PolicyDocument.Statement,
-    );
-    const dynamo = statements.filter((s) =>
-      [s.Action].flat().some((a: string) => /^dynamodb:(GetItem|PutItem|UpdateItem|Query|Batch)/.test(a)),
-    );
-    // rules, notify and ingest; ingest's is on the table alone (see ingest-api.test.ts).
-    expect(dynamo).toHaveLength(3);
-    const withIndexes = dynamo.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
-    expect(withIndexes).toHaveLength(2);
-    for (const statement of withIndexes) {
-      expect(JSON.stringify(statement.Resource)).toContain('/index/pending-alerts');
-      expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
-    }
-    expect(statements.some((s) => s.Action === 'sns:Publish')).toBe(true);
-    expect(JSON.stringify(statements)).not.toMatch(/"s3:(Get|Delete)/);
+  it('lets one role publish to the alert topic: notify', () => {
+    const publishers = policyStatements(functions).filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publishers).toEqual([
+      expect.objectContaining({
+        role: expect.stringMatching(/^NotifyRole/),
+        Resource: { 'Fn::ImportValue': expect.stringMatching(/AlertTopic/) },
+      }),
+    ]);
   });
 
   it('raises alarms to the ops topic for lag, errors, throttles and given-up records', () => {
-    // 11 for the two stream consumers, 3 for the ingest path (see ingest-api.test.ts).
-    functions.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    // 12 for the two stream consumers (rules also has Stalled), 3 for the ingest path (see ingest-api.test.ts), 1
+    // heartbeat of the sweep.
+    functions.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') }] },
-      14,
+      16,
     );
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
@@ -294,6 +313,7 @@ describe('context', () => {
     customData.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
     });
+    customData.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 7 * 86_400 });
     Template.fromStack(custom.functions).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -303,6 +323,22 @@ describe('context', () => {
         }),
       },
     });
+  });
+
+  it('keeps every log group of the functions stack for logRetentionDays, rounded up to a retention Logs offers', () => {
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: '400' }).functions))).toEqual([
+      400, 400, 400, 400, 400,
+    ]);
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: 200 }).functions))).toEqual([
+      365, 365, 365, 365, 365,
+    ]);
+  });
+
+  it('refuses a log retention below six months or beyond ten years, naming the context key', () => {
+    expect(() => testApp({ logRetentionDays: '90' })).toThrow(
+      /invalid CDK context: logRetentionDays: must be at least 180 days: the Cybersecurity Law/,
+    );
+    expect(() => testApp({ logRetentionDays: 4000 })).toThrow(/invalid CDK context: logRetentionDays/);
   });
 
   it('subscribes nobody from the demo desks, which have no numbers', () => {
@@ -351,10 +387,19 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('bundling', () => {
-  it('bundles each handler (ingest, rules, notify) with the local esbuild into an ESM file under 300 KB', {
-    timeout: 60_000,
+  // The SDK clients each handler builds, and only those: a client a function never calls costs init time.
+  const clients = ['client-dynamodb', 'client-kinesis', 'client-secrets-manager', 'client-sns'];
+  const expectedClients: Record<string, string[]> = {
+    'sanwang-ingest': ['client-dynamodb', 'client-kinesis', 'client-secrets-manager'],
+    'sanwang-notify': ['client-dynamodb', 'client-sns'],
+    'sanwang-rules': ['client-dynamodb'],
+    'sanwang-sweep': ['client-dynamodb'],
+  };
+
+  it('bundles each handler with the local esbuild into one ESM file holding the SDK clients it uses and at most 300 KB of our code', {
+    timeout: 120_000,
   }, () => {
-    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile });
+    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile, bundleMetafile: true });
     const assembly = app.synth();
     const template = assembly.getStackByName('SanwangFunctions').template as {
       Resources: Record<
@@ -366,16 +411,33 @@ describe('bundling', () => {
       >;
     };
     const functionsCode = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functionsCode.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual([
-      'sanwang-ingest',
-      'sanwang-notify',
-      'sanwang-rules',
-    ]);
+    const services = functionsCode.map((r) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    expect(services.sort()).toEqual(Object.keys(expectedClients));
     for (const { Properties } of functionsCode) {
-      const bundle = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
-      expect(existsSync(bundle), bundle).toBe(true);
-      expect(readFileSync(bundle, 'utf8')).toContain('createRequire(import.meta.url)');
-      expect(statSync(bundle).size, bundle).toBeLessThan(300 * 1024);
+      const service = Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+      const dir = join(assembly.directory, `asset.${Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+      const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(bundle).toContain('createRequire(import.meta.url)');
+      const meta = JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')) as Metafile;
+      const output = meta.outputs[Object.keys(meta.outputs).find((path) => path.endsWith('index.mjs'))!]!;
+      expect(ownCodeBytes(output), service).toBeLessThanOrEqual(300 * 1024);
+      // Bundled, not left to the runtime: no import of @aws-sdk is left in the file.
+      expect(bundle, service).not.toMatch(/from\s*["']@aws-sdk\//);
+      const bundled = clients.filter((client) =>
+        Object.keys(output.inputs).some((path) => path.includes(`node_modules/@aws-sdk/${client}/`)),
+      );
+      expect(bundled, service).toEqual(expectedClients[service]);
     }
   });
 });
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/** RetentionInDays of every log group of a template. */
+function logRetentions(template: Template): number[] {
+  return Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+    (group) => group.Properties.RetentionInDays as number,
+  );
+}

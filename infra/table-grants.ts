@@ -1,0 +1,56 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/**
+ * The item families of the one table, by partition-key prefix (the keys are built in shared/adapters/*). A role is
+ * granted the families it owns, never the table as a whole.
+ */
+export const ITEM_FAMILIES = {
+  /**
+   * `INC#<id>`: an incident (sk `INCIDENT`), its alert trail (`ALERT#nnnn#…`), its applied-event pages (`PAGE#…`),
+   * and window claims (`INC#<window id>`). The rules, notify and sweep functions.
+   */
+  incidents: 'INC#',
+  /** `QUARANTINE#<date>`: poison records, one partition per day. The rules function. */
+  quarantine: 'QUARANTINE#',
+  /** `DEVICE#<source id>`: the device registry (sk `DEVICE`) and held events (`HELD#…`). Ingest and the CLI. */
+  devices: 'DEVICE#',
+  /** `REPLAY#<integration>#<request id>`: signed request ids already seen. The ingest function. */
+  replay: 'REPLAY#',
+} as const;
+export type ItemFamily = keyof typeof ITEM_FAMILIES;
+
+/** The item-level actions a function may be granted (each carries the partition keys it touches). */
+export type ItemAction =
+  | 'BatchGetItem'
+  | 'BatchWriteItem'
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  /** On the table itself: the partition key of the key condition is the one leading key. */
+  | 'Query';
+
+/**
+ * Allows `actions` on the table's items of `families` only: every partition key a request names
+ * (`dynamodb:LeadingKeys`) must start with one of the families' prefixes. Example:
+ * `grantItems(fn, table, ['BatchGetItem', 'UpdateItem'], ['incidents'])`.
+ */
+export function grantItems(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITable,
+  actions: readonly ItemAction[],
+  families: readonly ItemFamily[],
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      // The table alone: item actions name no index.
+      resources: [table.tableArn],
+      // ForAllValues: a batch is allowed only if every key in it is in the families, not just one of them.
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map((family) => `${ITEM_FAMILIES[family]}*`) },
+      },
+    }),
+  );
+}
