@@ -9,6 +9,19 @@ export interface EventStream {
   put(events: readonly SanwangEventInput[]): Promise<PutOutcome[]>;
 }
 
+/** A record as the stream holds it: what `sanwang replay` puts back, byte for byte, under its own partition key. */
+export interface RawRecord {
+  /** Names the record in outcomes (its old sequence number, say). */
+  id: string;
+  data: Uint8Array;
+  partitionKey: string;
+}
+
+/** What the replay of failed batches needs: put records back exactly as they were. */
+export interface RecordStream {
+  putRaw(records: readonly RawRecord[]): Promise<PutOutcome[]>;
+}
+
 const PUT_RECORDS_LIMIT = 500;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -16,7 +29,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Kinesis producer. The partition key is the source id so one device's events stay in order on one shard.
  * PutRecords answers 200 with per-record failures (FailedRecordCount): only the failed records are retried.
  */
-export class KinesisEventStream implements EventStream {
+export class KinesisEventStream implements EventStream, RecordStream {
   readonly #client: KinesisClient;
   readonly #streamName: string;
   readonly #attempts: number;
@@ -28,14 +41,24 @@ export class KinesisEventStream implements EventStream {
   }
 
   async put(events: readonly SanwangEventInput[]): Promise<PutOutcome[]> {
+    return this.putRaw(
+      events.map((event) => ({
+        id: event.id,
+        data: Buffer.from(JSON.stringify(event)),
+        partitionKey: event.source.id,
+      })),
+    );
+  }
+
+  async putRaw(records: readonly RawRecord[]): Promise<PutOutcome[]> {
     const outcomes: PutOutcome[] = [];
-    for (let i = 0; i < events.length; i += PUT_RECORDS_LIMIT) {
-      outcomes.push(...(await this.#putChunk(events.slice(i, i + PUT_RECORDS_LIMIT))));
+    for (let i = 0; i < records.length; i += PUT_RECORDS_LIMIT) {
+      outcomes.push(...(await this.#putChunk(records.slice(i, i + PUT_RECORDS_LIMIT))));
     }
     return outcomes;
   }
 
-  async #putChunk(events: readonly SanwangEventInput[]): Promise<PutOutcome[]> {
+  async #putChunk(events: readonly RawRecord[]): Promise<PutOutcome[]> {
     const outcomes = new Map<number, PutOutcome>();
     let pending = events.map((event, index) => ({ event, index }));
     let lastError = new Map<number, string>();
@@ -46,8 +69,8 @@ export class KinesisEventStream implements EventStream {
           new PutRecordsCommand({
             StreamName: this.#streamName,
             Records: pending.map(({ event }) => ({
-              Data: Buffer.from(JSON.stringify(event)),
-              PartitionKey: event.source.id,
+              Data: event.data,
+              PartitionKey: event.partitionKey,
             })),
           }),
         );
