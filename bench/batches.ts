@@ -35,7 +35,11 @@ export function kinesisEvent(events: readonly SanwangEventInput[], firstSeq = 1)
 /** 1,000 intrusion alarms from one camera within minutes: one incident. */
 export function stormEvents(n = 1000): SanwangEventInput[] {
   return Array.from({ length: n }, (_, i) =>
-    exampleEvent('camera.intrusion', { id: `storm-${i}`, occurredAt: new Date(BASE + i * 200).toISOString() }),
+    exampleEvent('camera.intrusion', {
+      id: `storm-${i}`,
+      occurredAt: new Date(BASE + i * 200).toISOString(),
+      receivedAt: new Date(BASE + i * 200 + 1000).toISOString(),
+    }),
   );
 }
 
@@ -49,6 +53,7 @@ export function distinctEvents(n = 1000): SanwangEventInput[] {
     return exampleEvent(type, {
       id: `distinct-${i}`,
       occurredAt: new Date(BASE + i * 1000).toISOString(),
+      receivedAt: new Date(BASE + i * 1000 + 1000).toISOString(),
       source: { ...example.source, id: `src-${i}` },
       // Patrol and opinion rules group by tour or topic: vary the payload keys too.
       ...(type === 'patrol.checkpoint_missed'
@@ -60,4 +65,20 @@ export function distinctEvents(n = 1000): SanwangEventInput[] {
             : {}),
     });
   });
+}
+
+/** A storm that goes on for 40 minutes, across the 02:30 boundary: 5,000 alarms in batches of 500. */
+export function longStormBatches(n = 5000, perBatch = 500): KinesisStreamEvent[] {
+  const events = Array.from({ length: n }, (_, i) => {
+    const at = BASE + Math.floor((i * 40 * 60_000) / n);
+    return exampleEvent('camera.intrusion', {
+      id: `long-${i}`,
+      occurredAt: new Date(at).toISOString(),
+      receivedAt: new Date(at + 1000).toISOString(),
+      source: { id: 'cam-long-storm', kind: 'camera' },
+    });
+  });
+  const batches: KinesisStreamEvent[] = [];
+  for (let i = 0; i < n; i += perBatch) batches.push(kinesisEvent(events.slice(i, i + perBatch), i + 1));
+  return batches;
 }

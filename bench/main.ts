@@ -1,8 +1,9 @@
 // `npm run bench`: prints the figures the README quotes. Not part of `npm test`: timings never gate a build.
-import { distinctEvents, kinesisEvent, stormEvents } from './batches.ts';
+import { distinctEvents, kinesisEvent, longStormBatches, stormEvents } from './batches.ts';
 import { bundleFunctions, initTimesMs } from './bundles.ts';
+import { countCalls } from './dynamo-calls.ts';
 import { measureIngestBatch, measureParsers } from './ingest.ts';
-import { countDynamoCalls, measureThroughput } from './throughput.ts';
+import { measureThroughput } from './throughput.ts';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -22,14 +23,13 @@ for (const [name, event] of [
   );
 }
 
-console.log('\nDynamoDB calls per batch (real adapters, first delivery):');
-for (const [name, event] of [
-  ['storm (1 camera)', storm],
-  ['distinct (1,000 sources)', distinct],
-] as const) {
-  const c = await countDynamoCalls(event);
+console.log(
+  '\nDynamoDB and SNS calls (real adapters against the local DynamoDB and SNS, counted as the SDK sends them):',
+);
+for (const c of await countCalls({ storm, longStorm: longStormBatches(), distinct })) {
+  const size = c.largestItemBytes ? `; incident item ${kb(c.largestItemBytes)}` : '';
   console.log(
-    `  ${name.padEnd(26)} ${String(c.calls).padStart(5)} calls for ${event.Records.length} events = ${(c.calls / event.Records.length).toFixed(3)} per event; ${c.incidents} incidents touched; ${JSON.stringify(c.byCommand)}`,
+    `  ${c.scenario.padEnd(40)} ${String(c.calls).padStart(5)} calls for ${String(c.events).padStart(5)} = ${(c.calls / c.events).toFixed(3)} each; ${c.incidents} incidents written${size}; ${JSON.stringify(c.byCommand)}`,
   );
 }
 

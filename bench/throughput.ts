@@ -1,10 +1,8 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { DynamoIncidentStore } from '../shared/adapters/incident-store.ts';
-import { DynamoQuarantineStore } from '../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor } from '../shared/app/rules-processor.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
 import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
-import { countingDocumentClient, memoryIncidentStore } from './counting-stores.ts';
+import { memoryIncidentStore } from './counting-stores.ts';
 
 const silent = { info() {}, warn() {} };
 const NOW = new Date('2026-11-24T18:30:00Z');
@@ -67,33 +65,5 @@ export async function measureThroughput(
     eventsPerSecond: (records * iterations) / oursS,
     floorEventsPerSecond: (records * iterations) / baseS,
     ratio: oursS / baseS,
-  };
-}
-
-/** DynamoDB calls the real adapters make for one batch, first delivery and redelivery. */
-export async function countDynamoCalls(event: KinesisStreamEvent) {
-  const counting = countingDocumentClient();
-  const incidents = new DynamoIncidentStore({ client: counting.client, tableName: 'bench', now: () => NOW });
-  const quarantine = new DynamoQuarantineStore({
-    client: counting.client,
-    tableName: 'bench',
-    retentionDays: 30,
-    now: () => NOW,
-  });
-  const process = createRulesProcessor({
-    incidents,
-    quarantine,
-    rules: ALARM_RULES,
-    timeZone: 'Asia/Shanghai',
-    incidentRetentionDays: 180,
-    eventTime: DEFAULT_EVENT_TIME_POLICY,
-    now: () => NOW,
-    log: silent,
-  });
-  const { summary } = await process(event);
-  return {
-    calls: counting.total(),
-    byCommand: Object.fromEntries(counting.calls),
-    incidents: summary.incidentsTouched,
   };
 }

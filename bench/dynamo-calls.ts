@@ -1,0 +1,210 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand as LowQuery } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { createLocalAwsClients, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-clients.ts';
+import { ensureTable } from '../local/provision.ts';
+import { startLocalServers } from '../local/servers.ts';
+import { DynamoAlertOutbox } from '../shared/adapters/alert-outbox.ts';
+import { SnsAlertPublisher } from '../shared/adapters/alert-publisher.ts';
+import { DynamoIncidentStore, INCIDENT_SK, incidentPk } from '../shared/adapters/incident-store.ts';
+import { DynamoQuarantineStore } from '../shared/adapters/quarantine-store.ts';
+import { createAlertNotifier } from '../shared/app/alert-notifier.ts';
+import { createRulesProcessor } from '../shared/app/rules-processor.ts';
+import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
+import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
+import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
+
+const silent = { info() {}, warn() {} };
+const NOW = new Date('2026-11-24T18:30:00Z');
+
+/** Calls by command, counted where the SDK sends them. */
+function counted<C extends { middlewareStack: unknown }>(client: C, calls: Map<string, number>): C {
+  (client.middlewareStack as { add(m: unknown, o: { step: 'initialize'; name: string }): void }).add(
+    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const name = (context.commandName ?? '?').replace(/Command$/, '');
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCount' },
+  );
+  return client;
+}
+
+export interface CallCount {
+  scenario: string;
+  events: number;
+  calls: number;
+  byCommand: Record<string, number>;
+  incidents: number;
+  /** Size of the largest incident item written, in bytes (what each of its writes costs in write units). */
+  largestItemBytes?: number;
+}
+
+/**
+ * DynamoDB (and SNS) calls the real adapters make against the local DynamoDB: first delivery, redelivery, a
+ * storm across a window boundary, distinct incidents, and the notifier sending their alerts.
+ */
+export async function countCalls(batches: {
+  storm: KinesisStreamEvent;
+  longStorm: KinesisStreamEvent[];
+  distinct: KinesisStreamEvent;
+}): Promise<CallCount[]> {
+  const servers = await startLocalServers();
+  const clients = createLocalAwsClients(servers.endpoints);
+  const rows: CallCount[] = [];
+  let tables = 0;
+  try {
+    const setup = async () => {
+      const tableName = `bench-${++tables}`;
+      await ensureTable(clients, tableName);
+      const calls = new Map<string, number>();
+      const client = counted(
+        DynamoDBDocumentClient.from(
+          new DynamoDBClient({
+            region: LOCAL_REGION,
+            credentials: LOCAL_CREDENTIALS,
+            endpoint: servers.endpoints.dynamodb,
+          }),
+          { marshallOptions: { removeUndefinedValues: true } },
+        ),
+        calls,
+      );
+      const process = createRulesProcessor({
+        incidents: new DynamoIncidentStore({ client, tableName, now: () => NOW }),
+        quarantine: new DynamoQuarantineStore({ client, tableName, retentionDays: 30, now: () => NOW }),
+        rules: ALARM_RULES,
+        timeZone: 'Asia/Shanghai',
+        incidentRetentionDays: 180,
+        eventTime: DEFAULT_EVENT_TIME_POLICY,
+        now: () => NOW,
+        log: silent,
+      });
+      return { tableName, calls, client, process };
+    };
+    const row = async (
+      scenario: string,
+      ctx: Awaited<ReturnType<typeof setup>>,
+      events: KinesisStreamEvent[],
+      measure = true,
+    ) => {
+      ctx.calls.clear();
+      let incidents = 0;
+      let n = 0;
+      const ids = new Set<string>();
+      for (const event of events) {
+        const { summary, batchItemFailures } = await ctx.process(event);
+        if (batchItemFailures.length) throw new Error(`bench batch failed at ${batchItemFailures[0]?.itemIdentifier}`);
+        incidents += summary.incidentsTouched;
+        n += event.Records.length;
+      }
+      if (!measure) return;
+      for (const e of events) for (const r of e.Records) ids.add(r.kinesis.partitionKey);
+      const byCommand = Object.fromEntries(ctx.calls);
+      rows.push({
+        scenario,
+        events: n,
+        calls: [...ctx.calls.values()].reduce((a, b) => a + b, 0),
+        byCommand,
+        incidents,
+      });
+    };
+
+    const storm = await setup();
+    await row('storm, first delivery', storm, [batches.storm]);
+    await row('storm, delivered again', storm, [batches.storm]);
+    const stormItem = await storm.client.send(
+      new GetCommand({
+        TableName: storm.tableName,
+        Key: { pk: incidentPk(firstIncidentId(batches.storm)), sk: INCIDENT_SK },
+      }),
+    );
+    rows[0]!.largestItemBytes = itemBytes(stormItem.Item ?? {});
+
+    const long = await setup();
+    await row(`long storm across windows (${batches.longStorm.length} batches)`, long, batches.longStorm);
+
+    const distinct = await setup();
+    await row('distinct, first delivery', distinct, [batches.distinct]);
+
+    // The notifier sends the distinct batch's alerts, ten to a stream batch as the mapping delivers them.
+    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'bench-alerts' }));
+    const calls = distinct.calls;
+    calls.clear();
+    const sns = counted(
+      new SNSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: servers.endpoints.sns }),
+      calls,
+    );
+    const notify = createAlertNotifier({
+      outbox: new DynamoAlertOutbox({ client: distinct.client, tableName: distinct.tableName }),
+      publisher: new SnsAlertPublisher({ client: sns, topicArn: TopicArn! }),
+      timeZone: 'Asia/Shanghai',
+      now: () => NOW,
+      log: silent,
+    });
+    const pending = await pendingImages(clients.dynamodb, distinct.tableName);
+    let sent = 0;
+    for (let i = 0; i < pending.length; i += 10) {
+      const records = pending.slice(i, i + 10).map((image, j) => ({
+        eventName: 'MODIFY' as const,
+        dynamodb: { NewImage: image as never, SequenceNumber: String(i + j + 1).padStart(21, '0') },
+      }));
+      sent += (await notify({ Records: records })).summary.sent;
+    }
+    rows.push({
+      scenario: `notify, ${sent} alerts`,
+      events: sent,
+      calls: [...calls.values()].reduce((a, b) => a + b, 0),
+      byCommand: Object.fromEntries(calls),
+      incidents: sent,
+    });
+  } finally {
+    clients.destroy();
+    await servers.stop();
+  }
+  return rows;
+}
+
+function firstIncidentId(event: KinesisStreamEvent): string {
+  const first = JSON.parse(Buffer.from(event.Records[0]!.kinesis.data, 'base64').toString('utf8'));
+  // The storm's events are intrusions from one camera in the 02:00 window.
+  return `sky.intrusion|${first.place.county}/${first.source.id}|20261124T1800`;
+}
+
+async function pendingImages(dynamodb: DynamoDBClient, tableName: string) {
+  const index = tableDesign.indexes.pendingAlerts;
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new LowQuery({
+        TableName: tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :p',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':p': { S: PENDING_ALERT_PARTITION } },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** An item's size as DynamoDB counts it (names and values; binary by its bytes), near enough for write units. */
+function itemBytes(item: Record<string, unknown>): number {
+  const size = (value: unknown): number => {
+    if (value instanceof Uint8Array) return value.length;
+    if (typeof value === 'string') return Buffer.byteLength(value);
+    if (typeof value === 'number') return 8;
+    if (typeof value === 'boolean' || value === null) return 1;
+    if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + size(v), 0);
+    if (typeof value === 'object') {
+      return 3 + Object.entries(value as object).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + size(v), 0);
+    }
+    return 0;
+  };
+  return Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + size(v), 0);
+}
