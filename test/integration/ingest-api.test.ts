@@ -1,6 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
@@ -39,6 +41,11 @@ const post = (path: string, body: string, contentType = 'application/json') =>
     contentType,
   });
 
+/** An hour ago: the ingest refuses events older than the retention, so fixed dates would age out of this test. */
+const HOUR_AGO = Date.now() - 3_600_000;
+const recent = (...args: Parameters<typeof exampleEvent>) =>
+  exampleEvent(args[0], { occurredAt: new Date(HOUR_AGO).toISOString(), ...args[1] });
+
 async function incidentsFrom(source: string): Promise<Incident[]> {
   const out = await platform.clients.documents.send(
     new QueryCommand({
@@ -61,7 +68,7 @@ describe('ingest API on the local platform', () => {
     const events = Array.from({ length: 50 }, (_, i) =>
       exampleEvent('camera.intrusion', {
         id: `api-storm-${i}`,
-        occurredAt: new Date(Date.parse('2026-11-25T02:00:00+08:00') + i * 1000).toISOString(),
+        occurredAt: new Date(HOUR_AGO + i * 1000).toISOString(),
         source: { id: 'api-cam-1', kind: 'camera' },
       }),
     );
@@ -84,9 +91,10 @@ describe('ingest API on the local platform', () => {
     ['from an unknown integration', (h: Record<string, string>) => ({ ...h, 'x-sanwang-integration': 'nobody' })],
   ] as const)('answers 401 to a %s request and writes nothing', async (_name, change, at?: Date) => {
     const before = await recordsSoFar();
-    const body = Buffer.from(JSON.stringify(exampleEvent('camera.tamper', { id: `bad-${_name}` })));
+    const body = Buffer.from(JSON.stringify(recent('camera.tamper', { id: `bad-${_name}` })));
     const headers = change(
       signatureHeaders({
+        url: '/v1/events',
         integrationId: integration.id,
         secret: integration.secret,
         body,
@@ -102,9 +110,10 @@ describe('ingest API on the local platform', () => {
   it('answers 401 to an altered body and to a replayed request, writing only the original', async () => {
     const before = await recordsSoFar();
     const body = Buffer.from(
-      JSON.stringify(exampleEvent('camera.tamper', { id: 'replay-1', source: { id: 'api-cam-2', kind: 'camera' } })),
+      JSON.stringify(recent('camera.tamper', { id: 'replay-1', source: { id: 'api-cam-2', kind: 'camera' } })),
     );
     const headers = signatureHeaders({
+      url: '/v1/events',
       integrationId: integration.id,
       secret: integration.secret,
       body,
@@ -117,8 +126,47 @@ describe('ingest API on the local platform', () => {
     expect(await recordsSoFar()).toBe(before + 1);
   });
 
+  it('answers 401 when the ?device= of a signed request is changed, and writes nothing', async () => {
+    const before = await recordsSoFar();
+    const body = Buffer.from('Code=VideoMotion;action=Start;index=0');
+    const headers = signatureHeaders({
+      url: '/v1/events/dahua?device=api-nvr-1',
+      integrationId: integration.id,
+      secret: integration.secret,
+      body,
+      contentType: 'text/plain',
+    });
+    const changed = await fetch(`${url}/v1/events/dahua?device=api-nvr-2`, { method: 'POST', headers, body });
+    expect(changed.status).toBe(401);
+    expect(((await changed.json()) as { message: string }).message).toContain(
+      'x-sanwang-request-signature does not match',
+    );
+    expect(await recordsSoFar()).toBe(before);
+    const signed = await fetch(`${url}/v1/events/dahua?device=api-nvr-1`, { method: 'POST', headers, body });
+    expect(signed.status).toBeLessThan(300);
+  });
+
+  const hasTools = ['bash', 'curl', 'openssl', 'xxd', 'base64'].every(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
+  );
+  it.skipIf(!hasTools)('accepts what the README curl + openssl example sends', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const script = /```bash\n(# Sign and post with curl and openssl[\s\S]*?)```/.exec(readme)?.[1];
+    expect(script, 'the README has the curl + openssl example').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'sanwang-curl-'));
+    const event = recent('camera.tamper', { id: 'readme-curl-1', source: { id: 'api-cam-curl', kind: 'camera' } });
+    writeFileSync(join(dir, 'events.json'), JSON.stringify(event));
+    // Not execFileSync: the API answering curl runs in this very process.
+    const { stdout: answer } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script!], {
+      cwd: dir,
+      env: { ...process.env, SECRET: integration.secret, API: url },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(answer)).toMatchObject({ accepted: 1, results: [{ id: 'readme-curl-1', status: 'accepted' }] });
+  });
+
   it('answers each event of a mixed batch and never loses the good ones', async () => {
-    const good = exampleEvent('cafe.after_hours', {
+    const good = recent('cafe.after_hours', {
       id: 'mixed-ok',
       source: { id: 'api-cafe-1', kind: 'cafe_system' },
     });
