@@ -1,7 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,15 +15,12 @@ import type { Incident } from '../../shared/domain/incident.ts';
 let platform: Platform;
 let url: string;
 let integration: { id: string; secret: string };
+let integrationsFile: string;
 
 beforeAll(async () => {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
-  platform = await startPlatform({
-    apiPort: 0,
-    logLevel: 'SILENT',
-    batchingWindowMs: 50,
-    integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),
-  });
+  integrationsFile = join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json');
+  platform = await startPlatform({ apiPort: 0, logLevel: 'SILENT', batchingWindowMs: 50, integrationsFile });
   url = platform.apiUrl;
   const demo = platform.integrations[0]!;
   integration = { id: demo.id, secret: demo.secrets[0]! };
@@ -144,6 +142,53 @@ describe('ingest API on the local platform', () => {
     expect(await recordsSoFar()).toBe(before);
     const signed = await fetch(`${url}/v1/events/dahua?device=api-nvr-1`, { method: 'POST', headers, body });
     expect(signed.status).toBeLessThan(300);
+  });
+
+  it('sends held events on when `npx sanwang devices register` places their device, and refuses one out of bounds', {
+    timeout: 60_000,
+  }, async () => {
+    const dahua = (device: string) =>
+      post(`/v1/events/dahua?device=${device}`, 'Code=CrossRegionDetection;action=Start;index=0', 'text/plain');
+    expect((await dahua('api-nvr-held')).body).toMatchObject({ held: 1 });
+    expect((await dahua('api-nvr-far')).body).toMatchObject({ held: 1 });
+    const before = await recordsSoFar();
+    // The CLI finds this platform as it finds `npm start`: by the state file in its folder.
+    const cwd = mkdtempSync(join(tmpdir(), 'sanwang-register-'));
+    const { endpoints } = platform.servers;
+    writeFileSync(
+      join(cwd, 'devices.json'),
+      JSON.stringify([
+        { sourceId: 'api-nvr-held', place: { county: '140581', kind: 'other', name: '测试路口' } },
+        // Placed in another county: the demo integration may post only in 140581.
+        { sourceId: 'api-nvr-far', place: { county: '140502', kind: 'other' } },
+      ]),
+    );
+    mkdirSync(join(cwd, '.sanwang'));
+    writeFileSync(
+      join(cwd, '.sanwang/local-api.json'),
+      JSON.stringify({
+        url,
+        dynamodb: endpoints.dynamodb,
+        table: platform.resources.tableName,
+        kinesis: endpoints.kinesis,
+        stream: platform.resources.streamName,
+        integrations: integrationsFile,
+        pid: process.pid,
+      }),
+    );
+    const bin = fileURLToPath(new URL('../../bin/sanwang.mjs', import.meta.url));
+
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'devices', 'register', 'devices.json'], {
+      cwd,
+      encoding: 'utf8',
+    });
+
+    expect(stdout).toContain('api-nvr-held: 1 held event(s) sent on, 0 refused');
+    expect(stdout).toContain('api-nvr-far: 0 held event(s) sent on, 1 refused');
+    expect(stdout).toMatch(
+      /place\.county: is outside the jurisdictions integration demo-integration is registered for/,
+    );
+    expect(await recordsSoFar()).toBe(before + 1);
   });
 
   const hasTools = ['bash', 'curl', 'openssl', 'xxd', 'base64'].every(
