@@ -42,6 +42,7 @@ function ingestUnderTest() {
     openApi: () => ({}),
     timeZone: 'Asia/Shanghai',
     maxBodyBytes: 6_000_000,
+    eventTime: { maxSkewMs: 300_000, retentionMs: 180 * 86_400_000 },
     log: { info() {}, warn() {} },
   });
 }
@@ -50,7 +51,14 @@ function request(path: string, contentType: string, body: Buffer): IngestRequest
   return {
     method: 'POST',
     path,
-    headers: signatureHeaders({ integrationId: integration.id, secret, body, contentType, now: NOW }),
+    headers: signatureHeaders({
+      url: `${path}?device=bench-device`,
+      integrationId: integration.id,
+      secret,
+      body,
+      contentType,
+      now: NOW,
+    }),
     query: { device: 'bench-device' },
     body,
     receivedAt: NOW,

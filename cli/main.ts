@@ -1,67 +1,126 @@
-// `npx sanwang post FILE` / `npx sanwang sign FILE`: for integrators, and for operators testing a desk.
+// `npx sanwang post|sign|devices`: for integrators, and for operators testing a desk or registering devices.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE } from '../local/local-integrations.ts';
-import { createDocumentClient } from '../shared/adapters/aws-clients.ts';
-import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
-import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
-import { postSigned, signatureHeaders } from '../shared/adapters/signed-request.ts';
-import { replayHeld } from '../shared/app/replay-held.ts';
+import { DEVICE_FORMATS } from '../events/adapters/device-adapter.ts';
+import {
+  DEMO_INTEGRATION_ID,
+  INTEGRATIONS_FILE,
+  LOCAL_API_FILE,
+  type LocalApiState,
+  readLocalApiState,
+} from '../local/local-integrations.ts';
+import {
+  ApiUnreachableError,
+  postSigned,
+  signatureHeaders,
+  signedTarget,
+  UnsignableUrlError,
+} from '../shared/adapters/signed-request.ts';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../shared/domain/request-signature.ts';
+import { argsError, FailureError, fileFailure, UsageError } from './errors.ts';
 
-// Local servers take any credentials; these only let the SDK sign.
-const LOCAL = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Where `npm start` serves the ingest API unless told otherwise. */
+export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:8787';
+const SEE_HELP = 'see npx sanwang --help';
+const HELP_COMMAND = 'npx sanwang --help';
 
-const HELP = `sanwang — sign and post events to the ingest API
+const HELP = `sanwang — sign and post events to the ingest API, register devices
 
 Usage:
   npx sanwang post FILE [options]     sign FILE and POST it; prints the answer for each event
   npx sanwang sign FILE [options]     print the signed headers (for curl)
   npx sanwang devices pending         devices that sent events but are not registered yet
   npx sanwang devices register FILE   register devices (a JSON list like config/devices.json) and send on the
-                                      events they posted while unregistered
+                                      events they posted while unregistered, each checked like a live event
 
-Devices commands use the running \`npm start\` by default, or --table NAME (and --stream NAME) with your AWS
-credentials and region.
+Devices commands use the running \`npm start\` by default, or --table NAME (and --stream NAME with
+--integrations-secret ARN) with your AWS credentials and region.
 
 Options:
-  --format NAME        device format: hikvision, onvif, gb28181, dahua, frigate (default: canonical JSON)
+  --format NAME        device format: ${DEVICE_FORMATS.join(', ')} (default: canonical JSON)
   --device ID          source id, for formats whose payload does not name the device
-  --url URL            API base URL (default: the running \`npm start\`, from ${LOCAL_API_FILE})
+  --url URL            API base URL (default: the running \`npm start\`, from ${LOCAL_API_FILE}, else ${DEFAULT_LOCAL_URL})
   --integration ID     integration id (default: ${DEMO_INTEGRATION_ID}, or $SANWANG_INTEGRATION)
   --secret whsec_…     its secret (default: $SANWANG_SECRET, else ${INTEGRATIONS_FILE} for the local demo integration)
   --content-type TYPE  default: from the file's extension (.json, .xml, .txt)
-  -h, --help`;
+  --table NAME         devices: the DynamoDB table (default: the running \`npm start\`)
+  --stream NAME        devices register: the Kinesis stream held events are sent on to
+  --integrations-secret ARN
+                       devices register: the integrations secret held events are checked against
+  -h, --help
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    format: { type: 'string' },
-    device: { type: 'string' },
-    url: { type: 'string' },
-    integration: { type: 'string' },
-    secret: { type: 'string' },
-    'content-type': { type: 'string' },
-    table: { type: 'string' },
-    stream: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+Exit codes: 0 done, 1 failed (the line says why), 2 the command line is wrong.`;
 
-const [command, file] = positionals;
-if (command === 'devices') {
-  await devices(positionals.slice(1), values.table, values.stream);
-  process.exit(0);
+const OPTIONS = {
+  format: { type: 'string' },
+  device: { type: 'string' },
+  url: { type: 'string' },
+  integration: { type: 'string' },
+  secret: { type: 'string' },
+  'content-type': { type: 'string' },
+  table: { type: 'string' },
+  stream: { type: 'string' },
+  'integrations-secret': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export type CliOptions = ReturnType<typeof parse>['values'];
+
+/** What the CLI writes: the command's output, and one line per problem. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
 }
-if (values.help || !command || !file || !['post', 'sign'].includes(command)) {
-  console.log(HELP);
-  process.exit(values.help ? 0 : 2);
+
+const console_: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS, strict: true });
+  } catch (error) {
+    throw argsError(error, HELP_COMMAND);
+  }
 }
 
-function readJson(path: string): unknown {
+/**
+ * Runs one command and returns its exit code: 0 done, 1 failed, 2 the command line is wrong. Every problem is one
+ * line on stderr, `sanwang: <what is wrong> (<what to do>)`; no stack traces (set SANWANG_DEBUG=1 to see them).
+ */
+export async function runCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  io: CliOutput = console_,
+): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const [command, ...rest] = positionals;
+    if (command === undefined) throw new UsageError(`say what to do: post, sign or devices (${SEE_HELP})`);
+    if (command === 'devices') {
+      const { devices } = await import('./devices.ts');
+      await devices(rest, values, env, io);
+      return 0;
+    }
+    if (command !== 'post' && command !== 'sign') {
+      throw new UsageError(`unknown command ${command}: use post, sign or devices (${SEE_HELP})`);
+    }
+    return await postOrSign(command, rest, values, env, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof FailureError) {
+      io.err(`sanwang: ${error.message}`);
+      return error.exitCode;
+    }
+    if (env.SANWANG_DEBUG) io.err(String((error as Error).stack ?? error));
+    io.err(`sanwang: ${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+}
+
+function readIntegrationsFile(path: string): { integrations?: { id: string; secrets: string[] }[] } | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
@@ -69,106 +128,91 @@ function readJson(path: string): unknown {
   }
 }
 
-const integrationId = values.integration ?? process.env.SANWANG_INTEGRATION ?? DEMO_INTEGRATION_ID;
-const local = readJson(INTEGRATIONS_FILE) as { integrations?: { id: string; secrets: string[] }[] } | undefined;
-const secret =
-  values.secret ?? process.env.SANWANG_SECRET ?? local?.integrations?.find((i) => i.id === integrationId)?.secrets[0];
-if (!secret) {
-  console.error(`no secret for integration ${integrationId}: pass --secret or set SANWANG_SECRET`);
-  process.exit(2);
-}
-const base = values.url ?? (readJson(LOCAL_API_FILE) as { url?: string } | undefined)?.url;
-if (!base && command === 'post') {
-  console.error('no API URL: pass --url, or start the platform with `npm start`');
-  process.exit(2);
-}
-const types: Record<string, string> = { '.json': 'application/json', '.xml': 'application/xml', '.txt': 'text/plain' };
-const contentType = values['content-type'] ?? types[extname(file)] ?? 'application/octet-stream';
-const body = readFileSync(file);
-const path = `/v1/events${values.format ? `/${values.format}` : ''}${values.device ? `?device=${encodeURIComponent(values.device)}` : ''}`;
-
-if (command === 'sign') {
-  for (const [name, value] of Object.entries(signatureHeaders({ integrationId, secret, body, contentType }))) {
-    console.log(`-H '${name}: ${value}'`);
+async function postOrSign(
+  command: 'post' | 'sign',
+  [file, ...extra]: string[],
+  values: CliOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliOutput,
+): Promise<number> {
+  if (file === undefined) throw new UsageError(`${command} needs a FILE to send (${SEE_HELP})`);
+  if (extra.length > 0) throw new UsageError(`${command} takes one FILE (${SEE_HELP})`);
+  if (values.format !== undefined && !(DEVICE_FORMATS as readonly string[]).includes(values.format)) {
+    throw new UsageError(`unknown format ${values.format}: use ${DEVICE_FORMATS.join(', ')} (${SEE_HELP})`);
   }
-} else {
-  const { status, body: answer } = await postSigned({
-    url: `${base}${path}`,
-    integrationId,
-    secret,
-    body,
-    contentType,
-  });
-  console.log(`HTTP ${status}`);
-  console.log(typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2));
-  process.exit(status < 300 || status === 207 ? 0 : 1);
-}
-
-async function devices([action, path]: string[], table: string | undefined, stream: string | undefined) {
-  const localState = readJson(LOCAL_API_FILE) as
-    | { dynamodb?: string; table?: string; kinesis?: string; stream?: string }
-    | undefined;
-  const tableName = table ?? localState?.table;
-  if (!tableName) {
-    console.error('no table: pass --table NAME, or start the platform with `npm start`');
-    process.exit(2);
+  const integrationId = values.integration ?? env.SANWANG_INTEGRATION ?? DEMO_INTEGRATION_ID;
+  const local = readLocalApiState();
+  const secret =
+    values.secret ??
+    env.SANWANG_SECRET ??
+    readIntegrationsFile(local?.integrations ?? INTEGRATIONS_FILE)?.integrations?.find((i) => i.id === integrationId)
+      ?.secrets[0];
+  if (!secret) {
+    throw new UsageError(`no secret for integration ${integrationId}: pass --secret or set SANWANG_SECRET`);
   }
-  // Against the running local platform unless a table was named: then the AWS credentials and region in effect.
-  const client = createDocumentClient(
-    new DynamoDBClient(
-      table === undefined && localState?.dynamodb
-        ? {
-            endpoint: localState.dynamodb,
-            region: 'us-east-1',
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          }
-        : {},
-    ),
-  );
-  const registry = new DynamoDeviceRegistry({ client, tableName });
-  if (action === 'pending') {
-    const rows = await registry.pending();
-    if (rows.length === 0) console.log('no device waits for registration');
-    for (const d of rows) {
-      console.log(
-        `${String(d.sourceId).padEnd(24)} last seen ${d.lastSeen}  ${d.lastFormat}/${d.lastEventType}  held ${d.heldEvents ?? 0}`,
-      );
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch (error) {
+    throw fileFailure(file, error);
+  }
+  const types: Record<string, string> = {
+    '.json': 'application/json',
+    '.xml': 'application/xml',
+    '.txt': 'text/plain',
+  };
+  const contentType = values['content-type'] ?? types[extname(file)] ?? 'application/octet-stream';
+  const path = `/v1/events${values.format ? `/${values.format}` : ''}${values.device ? `?device=${encodeURIComponent(values.device)}` : ''}`;
+  const signing = { integrationId, secret, body, contentType };
+
+  if (command === 'sign') {
+    const { target } = unsignable(() => signedTarget(path));
+    for (const [name, value] of Object.entries(signatureHeaders({ ...signing, url: target }))) {
+      io.out(`-H '${name}: ${value}'`);
     }
-  } else if (action === 'register' && path) {
-    const list = DeviceRegistration.array().safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!list.success) {
-      console.error(list.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-      process.exit(2);
-    }
-    const streamName = stream ?? localState?.stream;
-    const kinesis =
-      localState?.kinesis && stream === undefined
-        ? new KinesisClient({
-            endpoint: localState.kinesis,
-            region: 'us-east-1',
-            credentials: LOCAL,
-            requestHandler: new NodeHttpHandler(),
-          })
-        : new KinesisClient({});
-    for (const device of list.data) {
-      await registry.register(device, new Date());
-      if (!streamName) continue;
-      const replay = await replayHeld(device, {
-        registry,
-        stream: new KinesisEventStream({ client: kinesis, streamName }),
-        now: new Date(),
-      });
-      if (replay.held > 0) {
-        console.log(
-          `${device.sourceId}: ${replay.sent} held event(s) sent on, ${replay.invalid} invalid, ${replay.failed} failed`,
-        );
-      }
-    }
-    console.log(
-      `registered ${list.data.length} device(s) in ${tableName}${streamName ? '' : ' (pass --stream to send on held events)'}`,
+    io.err(
+      `# signed for POST ${target}: send it to exactly this path and query within ${SIGNATURE_TOLERANCE_SECONDS / 60} minutes`,
     );
-  } else {
-    console.log(HELP);
-    process.exit(2);
+    return 0;
   }
+
+  const { base, fromLocal } = apiBase(values.url, local);
+  try {
+    const { status, body: answer } = await postSigned({ ...signing, url: `${base}${path}` });
+    io.out(`HTTP ${status}`);
+    io.out(typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2));
+    return status < 300 || status === 207 ? 0 : 1;
+  } catch (error) {
+    if (error instanceof UnsignableUrlError) throw new UsageError(error.message);
+    if (!(error instanceof ApiUnreachableError)) throw error;
+    throw new FailureError(
+      fromLocal
+        ? `no local platform answers at ${base} — start it with npm start, or pass --url`
+        : `nothing answers at ${base} (${error.code}): check --url`,
+    );
+  }
+}
+
+function unsignable<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof UnsignableUrlError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The API base URL: --url, else the running `npm start` (a file whose process is gone is ignored), else 8787. */
+function apiBase(url: string | undefined, local: LocalApiState | undefined): { base: string; fromLocal: boolean } {
+  if (url === undefined) return { base: local?.url ?? DEFAULT_LOCAL_URL, fromLocal: true };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url must be an absolute http(s) URL, e.g. ${DEFAULT_LOCAL_URL} (${SEE_HELP})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`--url must be an http or https URL (${SEE_HELP})`);
+  }
+  return { base: url.replace(/\/+$/, ''), fromLocal: false };
 }

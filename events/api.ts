@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** One problem with one field; never echoes the submitted value. */
+/** One problem with one field; never echoes a submitted value. */
 export const FieldIssueSchema = z
   .object({ path: z.string(), message: z.string() })
   .meta({ id: 'FieldIssue', description: 'A field path and what is wrong with it' });
@@ -13,6 +13,9 @@ export const EventResult = z
       id: z.string().optional(),
       status: z.literal('accepted'),
       sequenceNumber: z.string(),
+      notes: z.array(FieldIssueSchema).optional().meta({
+        description: 'What sanwang changed before accepting it, by field (a devicePriority over the ceiling)',
+      }),
     }),
     z.object({
       index: z.number().int(),
@@ -26,7 +29,7 @@ export const EventResult = z
   .meta({
     id: 'EventResult',
     description:
-      'accepted: on the stream; rejected: fix and resend; held: from a device not yet registered (an operator must place it); failed: not written, resend later',
+      "accepted: on the stream; rejected: fix and resend; held: from a device not yet registered (an operator must place it); failed: not written, resend later. `id` is the event's own id when it is a valid id, pseudonymized (pd-…) when it held personal data, and left out otherwise",
   });
 export type EventResult = z.infer<typeof EventResult>;
 

@@ -39,9 +39,10 @@ export const Place = z
     lon: z.number().min(-180).max(180).optional(),
   })
   .superRefine((place, ctx) => {
-    // A lower level must sit inside the higher one, or routing would send the alarm to the wrong desk.
+    // A lower level must sit inside the higher one, or routing would send the alarm to the wrong desk. The messages
+    // name the other field, never its value (which may be anything an integration sent).
     if (place.township && !place.township.startsWith(place.county)) {
-      ctx.addIssue({ code: 'custom', path: ['township'], message: `must start with the county code ${place.county}` });
+      ctx.addIssue({ code: 'custom', path: ['township'], message: 'must start with the 6 digits of place.county' });
     }
     if (place.village && !place.township) {
       ctx.addIssue({ code: 'custom', path: ['township'], message: 'is required when a village code is given' });
@@ -49,7 +50,7 @@ export const Place = z
       ctx.addIssue({
         code: 'custom',
         path: ['village'],
-        message: `must start with the township code ${place.township}`,
+        message: 'must start with the 9 digits of place.township',
       });
     }
     if ((place.lat === undefined) !== (place.lon === undefined)) {

@@ -3,7 +3,8 @@ import * as z from 'zod';
 /**
  * Field names that hold personal data anywhere in an event, and their kind. Every output path (SMS, push, logs,
  * errors, stored timelines) masks values under these keys; the schemas below are the only way to declare them,
- * so the list and the schemas cannot drift.
+ * so the list and the schemas cannot drift. Keys other systems use (`userName`, `姓名`, `mobileNo` …) are masked
+ * by the field-name rule of `maskPersonalData` (shared/domain/personal-data-masking.ts).
  */
 export const PERSONAL_FIELDS = {
   fullName: 'name',

@@ -34,8 +34,9 @@ function plainMessage(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'invalid_value':
       if (issue.path.length === 1 && issue.path[0] === 'network') {
+        // Only a known type gets here (the union is discriminated by it): naming it names what is allowed.
         const type = (input as { type?: string }).type as keyof typeof EVENT_NETWORK;
-        return `must be "${EVENT_NETWORK[type]}" for type ${type}`;
+        if (Object.hasOwn(EVENT_NETWORK, type)) return `must be "${EVENT_NETWORK[type]}" for type ${type}`;
       }
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
@@ -46,12 +47,14 @@ function plainMessage(issue: z.core.$ZodIssue, input: unknown): string {
       }
       return 'does not match any allowed shape';
     case 'unrecognized_keys':
-      return `has unknown field(s) ${issue.keys.join(', ')}`;
+      // The names are what was sent (a key may be a name or a number): count them, do not repeat them.
+      return `has ${issue.keys.length} unknown field(s); only the fields of the schema are allowed`;
     case 'too_big':
       return `must be at most ${issue.maximum}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     case 'too_small':
       return `must be at least ${issue.minimum}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     default:
+      // Our own messages (refinements, custom errors) and zod's defaults for the other codes quote no input.
       return issue.message;
   }
 }

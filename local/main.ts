@@ -1,9 +1,15 @@
 // `npm start`: the platform on this machine, no AWS account and no Docker. See `npm start -- --help`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsError } from '../cli/errors.ts';
 import { runDemo } from './demo.ts';
-import { DEMO_INTEGRATION_ID, INTEGRATIONS_FILE, LOCAL_API_FILE, LOCAL_STATE_DIR } from './local-integrations.ts';
+import {
+  DEMO_INTEGRATION_ID,
+  INTEGRATIONS_FILE,
+  removeLocalApiState,
+  writeLocalApiState,
+} from './local-integrations.ts';
 import { startPlatform } from './platform.ts';
 import { paint } from './terminal.ts';
 
@@ -24,21 +30,30 @@ Usage: npm start [-- options]
 
 Everything listens on 127.0.0.1 and lives in memory: stopping forgets it all.`;
 
-const { values } = parseArgs({
-  options: {
-    'no-demo': { type: 'boolean', default: false },
-    exit: { type: 'boolean', default: false },
-    'dynamodb-port': { type: 'string' },
-    'kinesis-port': { type: 'string' },
-    'sns-port': { type: 'string' },
-    'api-port': { type: 'string' },
-    desks: { type: 'string' },
-    'time-zone': { type: 'string', default: 'Asia/Shanghai' },
-    verbose: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        'no-demo': { type: 'boolean', default: false },
+        exit: { type: 'boolean', default: false },
+        'dynamodb-port': { type: 'string' },
+        'kinesis-port': { type: 'string' },
+        'sns-port': { type: 'string' },
+        'api-port': { type: 'string' },
+        desks: { type: 'string' },
+        'time-zone': { type: 'string', default: 'Asia/Shanghai' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    const usage = argsError(error, 'npm start -- --help');
+    console.error(`npm start: ${(usage as Error).message}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
 
 if (values.help) {
   console.log(HELP);
@@ -58,6 +73,9 @@ function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port' | 'api-port', 
 
 // Local mode runs on the machines' Node 20; the SDK's notice that later releases need Node 22 is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// However this process ends (Ctrl-C, SIGTERM, --exit, a failed start, a crash), the CLI must not find a platform
+// that is gone; a file another running platform wrote stays. Only SIGKILL escapes this: readers check the pid.
+process.on('exit', () => removeLocalApiState());
 const timeZone = values['time-zone'];
 console.log(paint.bold('三网 sanwang — local mode'));
 const platform = await startPlatform({
@@ -92,22 +110,15 @@ console.log(
   `  SNS/SQS   ${endpoints.sns}   topic ${platform.resources.topicName}, ${platform.desks.length} desk inboxes`,
 );
 console.log(`  API       ${platform.apiUrl}/v1/events   (OpenAPI: ${platform.apiUrl}/v1/openapi.json)`);
-mkdirSync(LOCAL_STATE_DIR, { recursive: true });
-writeFileSync(
-  LOCAL_API_FILE,
-  `${JSON.stringify(
-    {
-      url: platform.apiUrl,
-      dynamodb: endpoints.dynamodb,
-      table: platform.resources.tableName,
-      kinesis: endpoints.kinesis,
-      stream: platform.resources.streamName,
-      pid: process.pid,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeLocalApiState({
+  url: platform.apiUrl,
+  dynamodb: endpoints.dynamodb,
+  table: platform.resources.tableName,
+  kinesis: endpoints.kinesis,
+  stream: platform.resources.streamName,
+  integrations: resolve(INTEGRATIONS_FILE),
+  pid: process.pid,
+});
 
 if (!values['no-demo']) {
   try {

@@ -74,9 +74,25 @@ export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
 }
 
+/**
+ * The time limits on an event's occurredAt at the door (the ingest, and held events sent on by
+ * `npx sanwang devices register`): ahead of sanwang's clock by at most the skew, older by at most the retention.
+ */
+export const EventTimeConfig = z.object({
+  MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** As long as the rules function keeps incidents: an older event could not be recorded. */
+  INCIDENT_RETENTION_DAYS: days.default(180),
+});
+
+/** The event-time policy those variables give, in the domain's units. */
+export function eventTimePolicy(config: z.infer<typeof EventTimeConfig>): { maxSkewMs: number; retentionMs: number } {
+  return { maxSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000, retentionMs: config.INCIDENT_RETENTION_DAYS * 86_400_000 };
+}
+
 /** Environment of the ingest function (HTTP API → Kinesis). */
 export const IngestConfig = z
   .object({
+    ...EventTimeConfig.shape,
     STREAM_NAME: z.string().min(1),
     TABLE_NAME: z.string().min(1),
     /** The Secrets Manager secret holding `{"integrations": [...]}`; local mode uses INTEGRATIONS_FILE instead. */

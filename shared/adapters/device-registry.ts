@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } 
 import * as z from 'zod';
 import type { DraftEvent } from '../../events/adapters/device-adapter.ts';
 import { Place } from '../../events/common.ts';
-import { maskPersonalData } from '../domain/personal-data-masking.ts';
+import { maskPersonalData, pseudonymizeId } from '../domain/personal-data-masking.ts';
 import { tableDesign } from '../table-design.ts';
 import { batchGet, batchWrite } from './dynamo-batch.ts';
 
@@ -23,12 +23,28 @@ export const DeviceRegistration = z.object({
 });
 export type DeviceRegistration = z.infer<typeof DeviceRegistration>;
 
+/** Who sent held events and how: on release each is checked against that integration's registration. */
+export interface HeldFrom {
+  integrationId: string;
+  /** The device format the events came in. */
+  format: string;
+}
+
+/** One event kept for its device's registration. */
+export interface HeldEvent {
+  event: DraftEvent;
+  receivedAt: string;
+  /** Absent on events kept before sanwang recorded who sent them: those cannot be checked, so are not sent on. */
+  from?: HeldFrom;
+  key: { pk: string; sk: string };
+}
+
 /** What the ingest needs from the device registry. */
 export interface DeviceRegistry {
   /** Registered devices among `sourceIds`; unknown or unregistered ids are absent. */
   find(sourceIds: readonly string[]): Promise<Map<string, RegisteredDevice>>;
   /** Keeps the events of an unregistered device until it is registered (then `takeHeld` hands them back). */
-  hold(events: readonly DraftEvent[], receivedAt: string): Promise<void>;
+  hold(events: readonly DraftEvent[], receivedAt: string, from: HeldFrom): Promise<void>;
   /** Records that an unknown device sent events, so an operator sees it in the "needs registration" list. */
   noteUnregistered(
     sourceId: string,
@@ -53,16 +69,19 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     this.#tableName = options.tableName;
   }
 
-  async hold(events: readonly DraftEvent[], receivedAt: string): Promise<void> {
+  async hold(events: readonly DraftEvent[], receivedAt: string, from: HeldFrom): Promise<void> {
     const expiresAt = Math.floor(Date.parse(receivedAt) / 1000) + HELD_RETENTION_DAYS * 86_400;
     const requests = events.map((event) => ({
       PutRequest: {
         Item: {
-          pk: devicePk(event.source.id),
-          sk: `HELD#${receivedAt}#${event.id}`,
+          // The ingest pseudonymized the ids at the door; a key never holds personal data.
+          pk: devicePk(pseudonymizeId(event.source.id)),
+          sk: `HELD#${receivedAt}#${pseudonymizeId(event.id)}`,
           // Device payloads carry no personal fields by design; masking keeps it so if one ever does.
           event: maskPersonalData(event),
           receivedAt,
+          integrationId: from.integrationId,
+          format: from.format,
           expiresAt,
         },
       },
@@ -70,11 +89,11 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     await batchWrite(this.#client, this.#tableName, requests);
   }
 
-  /** The held events of a device, oldest first, with a function that deletes them once they are on the stream. */
+  /** The held events of a device, oldest first, with a function that deletes the ones given. */
   async takeHeld(
     sourceId: string,
     now: Date,
-  ): Promise<{ events: DraftEvent[]; receivedAt: string[]; remove(): Promise<void> }> {
+  ): Promise<{ held: HeldEvent[]; remove(which: readonly HeldEvent[]): Promise<void> }> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -82,7 +101,7 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
         new QueryCommand({
           TableName: this.#tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :held)',
-          ExpressionAttributeValues: { ':pk': devicePk(sourceId), ':held': 'HELD#' },
+          ExpressionAttributeValues: { ':pk': devicePk(pseudonymizeId(sourceId)), ':held': 'HELD#' },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
@@ -91,13 +110,20 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     } while (start);
     const live = items.filter((i) => typeof i.expiresAt !== 'number' || i.expiresAt > now.getTime() / 1000);
     return {
-      events: live.map((i) => i.event as DraftEvent),
-      receivedAt: live.map((i) => String(i.receivedAt)),
-      remove: async () => {
+      held: live.map((i) => ({
+        event: i.event as DraftEvent,
+        receivedAt: String(i.receivedAt),
+        ...(typeof i.integrationId === 'string' && typeof i.format === 'string'
+          ? { from: { integrationId: i.integrationId, format: i.format } }
+          : {}),
+        key: { pk: String(i.pk), sk: String(i.sk) },
+      })),
+      remove: async (which) => {
+        if (which.length === 0) return;
         await batchWrite(
           this.#client,
           this.#tableName,
-          items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+          which.map((h) => ({ DeleteRequest: { Key: h.key } })),
         );
       },
     };
@@ -113,15 +139,20 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     return found;
   }
 
-  /** Registers (or re-registers) a device: its events are placed and routed from now on. */
+  /**
+   * Registers (or re-registers) a device: its events are placed and routed from now on. A source id with personal
+   * data is pseudonymized, as the ingest does with the events, so the two still meet.
+   */
   async register(device: DeviceRegistration, now: Date): Promise<void> {
+    const sourceId = pseudonymizeId(device.sourceId);
     await this.#client.send(
       new PutCommand({
         TableName: this.#tableName,
         Item: {
-          pk: devicePk(device.sourceId),
+          pk: devicePk(sourceId),
           sk: DEVICE_SK,
           ...device,
+          sourceId,
           status: 'registered',
           registeredAt: now.toISOString(),
         },

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scrubText } from '../domain/personal-data-masking.ts';
 import type { PoisonRecord } from '../domain/poison-record.ts';
 import { batchWrite } from './dynamo-batch.ts';
 
@@ -30,6 +31,8 @@ export class DynamoQuarantineStore implements QuarantineStore {
           pk: quarantinePk(r.arrivedAt),
           sk: `${r.shardId}#${r.sequenceNumber}`,
           ...r,
+          // The partition key is whatever the writer chose, usually a source id: one may hold a phone number.
+          partitionKey: scrubText(r.partitionKey),
           quarantinedAt: now.toISOString(),
           expiresAt,
         },

@@ -5,13 +5,20 @@ import type { Place } from '../../events/common.ts';
 import { countyName } from '../../events/divisions.ts';
 import type { SanwangEvent, SanwangEventInput } from '../../events/envelope.ts';
 import { describeJsonError } from '../../events/json-error.ts';
-import { type FieldIssue, parseEvent } from '../../events/validation.ts';
+import type { FieldIssue } from '../../events/validation.ts';
 import type { DeviceRegistry, RegisteredDevice } from '../adapters/device-registry.ts';
 import type { EventStream } from '../adapters/event-stream.ts';
 import type { IntegrationDirectory } from '../adapters/integration-directory.ts';
 import type { ReplayGuard } from '../adapters/replay-guard.ts';
-import { type Integration, outsideRegistration } from '../domain/integrations.ts';
-import { scrubText } from '../domain/personal-data-masking.ts';
+import {
+  type AdmissionContext,
+  type AdmissionPolicy,
+  admitEvent,
+  issuesBeforePlacement,
+  pseudonymizeIds,
+} from '../domain/event-admission.ts';
+import type { Integration } from '../domain/integrations.ts';
+import { pseudonymizeId, scrubText } from '../domain/personal-data-masking.ts';
 import { SIGNATURE_HEADERS, SIGNATURE_TOLERANCE_SECONDS, verifySignature } from '../domain/request-signature.ts';
 import type { Log } from './rules-processor.ts';
 
@@ -21,6 +28,7 @@ export interface IngestRequest {
   path: string;
   /** Lower-case names. */
   headers: Readonly<Record<string, string | undefined>>;
+  /** Decoded parameters, as the gateway hands them on; what is signed is canonicalised from these. */
   query: Readonly<Record<string, string | undefined>>;
   body: Buffer;
   receivedAt: Date;
@@ -41,6 +49,8 @@ export interface IngestDeps {
   openApi: () => unknown;
   timeZone: string;
   maxBodyBytes: number;
+  /** The clock skew and retention an event's occurredAt must meet (MAX_CLOCK_SKEW_SECONDS, INCIDENT_RETENTION_DAYS). */
+  eventTime: AdmissionPolicy;
   log: Log;
 }
 
@@ -49,6 +59,8 @@ export { MAX_EVENTS_PER_REQUEST } from '../../events/limits.ts';
 import { MAX_EVENTS_PER_REQUEST } from '../../events/limits.ts';
 
 const JSON_TYPES = ['application/json'];
+/** An event id as the envelope allows it: only such an id is repeated in an answer. */
+const ANSWERABLE_ID = /^[\w.:@/-]{1,128}$/;
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): IngestResponse => ({
   statusCode,
@@ -62,10 +74,17 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** The id to repeat in an event's answer: its own (already pseudonymized) when valid, else none. */
+function answerId(item: unknown): { id?: string } {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && ANSWERABLE_ID.test(id) ? { id } : {};
+}
+
 /**
  * The ingest API: authenticate the integration by signature, read canonical JSON or a device format, place device
  * events from the registry, check each event against the schema and the integration's registration, and put the
- * good ones on the stream. Every event gets its own answer; good events beside bad ones are never lost.
+ * good ones on the stream. Every event gets its own answer; good events beside bad ones are never lost. No answer
+ * repeats a submitted value: messages say what is wrong and what is allowed.
  */
 export function createIngest(deps: IngestDeps) {
   return async function ingest(request: IngestRequest): Promise<IngestResponse> {
@@ -91,16 +110,18 @@ export function createIngest(deps: IngestDeps) {
     if (method === 'GET' && path === '/v1/openapi.json') return json(200, deps.openApi());
 
     const route = /^\/v1\/events(?:\/([a-z0-9-]+))?\/?$/.exec(path);
-    if (!route) return problem(404, 'not_found', `no route for ${method} ${path}; see GET /v1/openapi.json`);
-    if (method !== 'POST') return problem(405, 'method_not_allowed', `${path} accepts POST`, { allow: 'POST' });
+    if (!route) {
+      return problem(
+        404,
+        'not_found',
+        'no such path: post events to /v1/events or /v1/events/{format}; see GET /v1/openapi.json',
+      );
+    }
+    if (method !== 'POST') return problem(405, 'method_not_allowed', 'this path accepts POST only', { allow: 'POST' });
     const format = route[1];
     const adapter = format !== undefined && Object.hasOwn(deps.adapters, format) ? deps.adapters[format] : undefined;
     if (format !== undefined && !adapter) {
-      return problem(
-        404,
-        'unknown_format',
-        `no device format "${format}"; known: ${Object.keys(deps.adapters).join(', ')}`,
-      );
+      return problem(404, 'unknown_format', `no such device format; known: ${Object.keys(deps.adapters).join(', ')}`);
     }
     if (request.body.length > deps.maxBodyBytes) {
       return problem(
@@ -115,31 +136,45 @@ export function createIngest(deps: IngestDeps) {
       return problem(
         415,
         'unsupported_media_type',
-        `Content-Type "${type || '(none)'}" is not read here; send ${accepted.join(' or ')}`,
+        `${type ? 'this Content-Type is' : 'a request without Content-Type is'} not read here; send ${accepted.join(' or ')}`,
       );
     }
 
     const integrationId = request.headers[SIGNATURE_HEADERS.integration];
     if (!integrationId) return problem(401, 'unauthenticated', `missing header ${SIGNATURE_HEADERS.integration}`);
     const integration = await deps.integrations.get(integrationId);
-    // The same words for an unknown integration and a bad signature would hide typos; ids are not secret.
-    if (!integration) return problem(401, 'unauthenticated', `unknown integration "${integrationId}"`);
+    // A different answer for an unknown integration than for a bad signature helps with typos; ids are not secret.
+    if (!integration) {
+      return problem(
+        401,
+        'unauthenticated',
+        `no integration is registered under the id in ${SIGNATURE_HEADERS.integration}; check it (3–40 lower-case letters, digits and dashes, as the operator registered it)`,
+      );
+    }
     const check = verifySignature({
       headers: request.headers,
+      method,
+      path,
+      query: request.query,
       body: request.body,
       secrets: integration.secrets,
       now: request.receivedAt,
     });
     if (!check.ok) return problem(401, 'unauthenticated', check.reason);
     if (format !== undefined && !integration.formats.includes(format as Integration['formats'][number])) {
-      return problem(403, 'forbidden', `integration ${integration.id} is not registered for the ${format} format`);
+      return problem(
+        403,
+        'forbidden',
+        `integration ${integration.id} is not registered for the ${format} format; it may post ${['canonical JSON', ...integration.formats].join(', ')}`,
+      );
     }
-    const requestId = request.headers[SIGNATURE_HEADERS.id]!;
+    // The request id goes into a table key and the answer: hashed there if it holds personal data.
+    const requestId = pseudonymizeId(request.headers[SIGNATURE_HEADERS.id]!);
     if (!(await deps.replay.firstUse(integration.id, requestId, request.receivedAt))) {
       return problem(
         401,
         'unauthenticated',
-        `request id ${requestId} was already used within ${SIGNATURE_TOLERANCE_SECONDS / 60} minutes; sign each request, retries included, with a new ${SIGNATURE_HEADERS.id}`,
+        `this ${SIGNATURE_HEADERS.id} was already used within ${SIGNATURE_TOLERANCE_SECONDS / 60} minutes; sign each request, retries included, with a new ${SIGNATURE_HEADERS.id}`,
       );
     }
 
@@ -162,12 +197,17 @@ export function createIngest(deps: IngestDeps) {
       );
     }
 
-    const results = await placeCheckAndPut(drafts.events, {
-      integration,
-      format,
-      receivedAt: request.receivedAt,
-      adapter: adapter !== undefined,
-    });
+    const results = await placeCheckAndPut(
+      // At the door: ids with personal data are pseudonymized before anything is looked up, kept or answered.
+      drafts.events.map(pseudonymizeIds),
+      {
+        integration,
+        format: format ?? 'canonical',
+        receivedAt: request.receivedAt,
+        policy: deps.eventTime,
+      },
+      adapter !== undefined,
+    );
     const count = (status: EventResult['status']) => results.filter((r) => r.status === status).length;
     const summary: IngestSummary = {
       integration: integration.id,
@@ -207,11 +247,12 @@ export function createIngest(deps: IngestDeps) {
 
   async function placeCheckAndPut(
     items: unknown[],
-    ctx: { integration: Integration; format: string | undefined; receivedAt: Date; adapter: boolean },
+    ctx: AdmissionContext,
+    fromAdapter: boolean,
   ): Promise<EventResult[]> {
     const results: EventResult[] = new Array(items.length);
     const receivedAt = ctx.receivedAt.toISOString();
-    const registered = ctx.adapter
+    const registered = fromAdapter
       ? await deps.devices.find(
           items.map((d) => (d as DraftEvent).source?.id).filter((id): id is string => typeof id === 'string'),
         )
@@ -223,42 +264,42 @@ export function createIngest(deps: IngestDeps) {
       if (held) note.held++;
       unregistered.set(draft.source.id, note);
     };
-    const good: { index: number; event: SanwangEvent }[] = [];
+    const good: { index: number; event: SanwangEvent; notes: FieldIssue[] }[] = [];
 
     items.forEach((item, index) => {
-      const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : undefined;
+      const id = answerId(item);
       let candidate = item;
-      if (ctx.adapter) {
+      if (fromAdapter) {
         const draft = item as DraftEvent;
         const place = placeOf(draft, registered.get(draft.source.id));
         if (!place.place) {
+          // What can be checked without a place is checked now: an event that could never be sent on is not kept.
+          const issues = issuesBeforePlacement(draft, ctx);
+          if (issues.length > 0) {
+            results[index] = { index, ...id, status: 'rejected', issues };
+            return;
+          }
           noteUnregistered(draft, true);
           held.push({ index, draft });
           results[index] = {
             index,
-            ...(id ? { id } : {}),
+            ...id,
             status: 'held',
-            reason: `device ${draft.source.id} is not registered: its events are kept and sent on when an operator registers it`,
+            reason:
+              'its device (source.id) is not registered: the event is kept and sent on when an operator registers the device',
           };
           return;
         }
-        candidate = { ...draft, place: place.place, receivedAt };
-      } else if (candidate !== null && typeof candidate === 'object' && !('receivedAt' in candidate)) {
-        candidate = { ...candidate, receivedAt };
+        candidate = { ...draft, place: place.place };
       }
-      const parsed = parseEvent(candidate);
-      if (!parsed.ok) {
-        results[index] = { index, ...(id ? { id } : {}), status: 'rejected', issues: parsed.issues };
-        return;
-      }
-      const outside = outsideRegistration(ctx.integration, parsed.event);
-      if (outside) {
-        results[index] = { index, ...(id ? { id } : {}), status: 'rejected', issues: [outside] };
+      const admission = admitEvent(candidate, ctx);
+      if (!admission.ok) {
+        results[index] = { index, ...id, status: 'rejected', issues: admission.issues };
         return;
       }
       // Only a device inside the integration's registration is listed for operators to register.
-      if (ctx.adapter && !registered.has(parsed.event.source.id)) noteUnregistered(item as DraftEvent, false);
-      good.push({ index, event: parsed.event });
+      if (fromAdapter && !registered.has(admission.event.source.id)) noteUnregistered(item as DraftEvent, false);
+      good.push({ index, event: admission.event, notes: admission.notes });
     });
 
     if (held.length) {
@@ -266,13 +307,14 @@ export function createIngest(deps: IngestDeps) {
         await deps.devices.hold(
           held.map((h) => h.draft),
           receivedAt,
+          { integrationId: ctx.integration.id, format: ctx.format },
         );
       } catch (error) {
         deps.log.warn('could not keep held events', { error: String(error) });
         for (const { index, draft } of held) {
           results[index] = {
             index,
-            id: draft.id,
+            ...answerId(draft),
             status: 'failed',
             reason: 'the device is not registered and its event could not be kept: resend it',
           };
@@ -283,7 +325,7 @@ export function createIngest(deps: IngestDeps) {
       [...unregistered].map(([sourceId, note]) =>
         deps.devices
           .noteUnregistered(sourceId, {
-            format: ctx.format ?? 'canonical',
+            format: ctx.format,
             eventType: note.eventType,
             at: receivedAt,
             held: note.held,
@@ -296,9 +338,15 @@ export function createIngest(deps: IngestDeps) {
 
     const outcomes = good.length ? await deps.stream.put(good.map((g) => g.event as SanwangEventInput)) : [];
     outcomes.forEach((outcome, n) => {
-      const { index, event } = good[n]!;
+      const { index, event, notes } = good[n]!;
       results[index] = outcome.ok
-        ? { index, id: event.id, status: 'accepted', sequenceNumber: outcome.sequenceNumber }
+        ? {
+            index,
+            id: event.id,
+            status: 'accepted',
+            sequenceNumber: outcome.sequenceNumber,
+            ...(notes.length ? { notes } : {}),
+          }
         : { index, id: event.id, status: 'failed', reason: `not written to the stream: ${outcome.error}` };
     });
     return results;

@@ -1,6 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
@@ -12,15 +15,12 @@ import type { Incident } from '../../shared/domain/incident.ts';
 let platform: Platform;
 let url: string;
 let integration: { id: string; secret: string };
+let integrationsFile: string;
 
 beforeAll(async () => {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
-  platform = await startPlatform({
-    apiPort: 0,
-    logLevel: 'SILENT',
-    batchingWindowMs: 50,
-    integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),
-  });
+  integrationsFile = join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json');
+  platform = await startPlatform({ apiPort: 0, logLevel: 'SILENT', batchingWindowMs: 50, integrationsFile });
   url = platform.apiUrl;
   const demo = platform.integrations[0]!;
   integration = { id: demo.id, secret: demo.secrets[0]! };
@@ -38,6 +38,11 @@ const post = (path: string, body: string, contentType = 'application/json') =>
     body: Buffer.from(body),
     contentType,
   });
+
+/** An hour ago: the ingest refuses events older than the retention, so fixed dates would age out of this test. */
+const HOUR_AGO = Date.now() - 3_600_000;
+const recent = (...args: Parameters<typeof exampleEvent>) =>
+  exampleEvent(args[0], { occurredAt: new Date(HOUR_AGO).toISOString(), ...args[1] });
 
 async function incidentsFrom(source: string): Promise<Incident[]> {
   const out = await platform.clients.documents.send(
@@ -61,7 +66,7 @@ describe('ingest API on the local platform', () => {
     const events = Array.from({ length: 50 }, (_, i) =>
       exampleEvent('camera.intrusion', {
         id: `api-storm-${i}`,
-        occurredAt: new Date(Date.parse('2026-11-25T02:00:00+08:00') + i * 1000).toISOString(),
+        occurredAt: new Date(HOUR_AGO + i * 1000).toISOString(),
         source: { id: 'api-cam-1', kind: 'camera' },
       }),
     );
@@ -84,9 +89,10 @@ describe('ingest API on the local platform', () => {
     ['from an unknown integration', (h: Record<string, string>) => ({ ...h, 'x-sanwang-integration': 'nobody' })],
   ] as const)('answers 401 to a %s request and writes nothing', async (_name, change, at?: Date) => {
     const before = await recordsSoFar();
-    const body = Buffer.from(JSON.stringify(exampleEvent('camera.tamper', { id: `bad-${_name}` })));
+    const body = Buffer.from(JSON.stringify(recent('camera.tamper', { id: `bad-${_name}` })));
     const headers = change(
       signatureHeaders({
+        url: '/v1/events',
         integrationId: integration.id,
         secret: integration.secret,
         body,
@@ -102,9 +108,10 @@ describe('ingest API on the local platform', () => {
   it('answers 401 to an altered body and to a replayed request, writing only the original', async () => {
     const before = await recordsSoFar();
     const body = Buffer.from(
-      JSON.stringify(exampleEvent('camera.tamper', { id: 'replay-1', source: { id: 'api-cam-2', kind: 'camera' } })),
+      JSON.stringify(recent('camera.tamper', { id: 'replay-1', source: { id: 'api-cam-2', kind: 'camera' } })),
     );
     const headers = signatureHeaders({
+      url: '/v1/events',
       integrationId: integration.id,
       secret: integration.secret,
       body,
@@ -117,8 +124,94 @@ describe('ingest API on the local platform', () => {
     expect(await recordsSoFar()).toBe(before + 1);
   });
 
+  it('answers 401 when the ?device= of a signed request is changed, and writes nothing', async () => {
+    const before = await recordsSoFar();
+    const body = Buffer.from('Code=VideoMotion;action=Start;index=0');
+    const headers = signatureHeaders({
+      url: '/v1/events/dahua?device=api-nvr-1',
+      integrationId: integration.id,
+      secret: integration.secret,
+      body,
+      contentType: 'text/plain',
+    });
+    const changed = await fetch(`${url}/v1/events/dahua?device=api-nvr-2`, { method: 'POST', headers, body });
+    expect(changed.status).toBe(401);
+    expect(((await changed.json()) as { message: string }).message).toContain(
+      'x-sanwang-request-signature does not match',
+    );
+    expect(await recordsSoFar()).toBe(before);
+    const signed = await fetch(`${url}/v1/events/dahua?device=api-nvr-1`, { method: 'POST', headers, body });
+    expect(signed.status).toBeLessThan(300);
+  });
+
+  it('sends held events on when `npx sanwang devices register` places their device, and refuses one out of bounds', {
+    timeout: 60_000,
+  }, async () => {
+    const dahua = (device: string) =>
+      post(`/v1/events/dahua?device=${device}`, 'Code=CrossRegionDetection;action=Start;index=0', 'text/plain');
+    expect((await dahua('api-nvr-held')).body).toMatchObject({ held: 1 });
+    expect((await dahua('api-nvr-far')).body).toMatchObject({ held: 1 });
+    const before = await recordsSoFar();
+    // The CLI finds this platform as it finds `npm start`: by the state file in its folder.
+    const cwd = mkdtempSync(join(tmpdir(), 'sanwang-register-'));
+    const { endpoints } = platform.servers;
+    writeFileSync(
+      join(cwd, 'devices.json'),
+      JSON.stringify([
+        { sourceId: 'api-nvr-held', place: { county: '140581', kind: 'other', name: '测试路口' } },
+        // Placed in another county: the demo integration may post only in 140581.
+        { sourceId: 'api-nvr-far', place: { county: '140502', kind: 'other' } },
+      ]),
+    );
+    mkdirSync(join(cwd, '.sanwang'));
+    writeFileSync(
+      join(cwd, '.sanwang/local-api.json'),
+      JSON.stringify({
+        url,
+        dynamodb: endpoints.dynamodb,
+        table: platform.resources.tableName,
+        kinesis: endpoints.kinesis,
+        stream: platform.resources.streamName,
+        integrations: integrationsFile,
+        pid: process.pid,
+      }),
+    );
+    const bin = fileURLToPath(new URL('../../bin/sanwang.mjs', import.meta.url));
+
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'devices', 'register', 'devices.json'], {
+      cwd,
+      encoding: 'utf8',
+    });
+
+    expect(stdout).toContain('api-nvr-held: 1 held event(s) sent on, 0 refused');
+    expect(stdout).toContain('api-nvr-far: 0 held event(s) sent on, 1 refused');
+    expect(stdout).toMatch(
+      /place\.county: is outside the jurisdictions integration demo-integration is registered for/,
+    );
+    expect(await recordsSoFar()).toBe(before + 1);
+  });
+
+  const hasTools = ['bash', 'curl', 'openssl', 'xxd', 'base64'].every(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
+  );
+  it.skipIf(!hasTools)('accepts what the README curl + openssl example sends', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const script = /```bash\n(# Sign and post with curl and openssl[\s\S]*?)```/.exec(readme)?.[1];
+    expect(script, 'the README has the curl + openssl example').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'sanwang-curl-'));
+    const event = recent('camera.tamper', { id: 'readme-curl-1', source: { id: 'api-cam-curl', kind: 'camera' } });
+    writeFileSync(join(dir, 'events.json'), JSON.stringify(event));
+    // Not execFileSync: the API answering curl runs in this very process.
+    const { stdout: answer } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script!], {
+      cwd: dir,
+      env: { ...process.env, SECRET: integration.secret, API: url },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(answer)).toMatchObject({ accepted: 1, results: [{ id: 'readme-curl-1', status: 'accepted' }] });
+  });
+
   it('answers each event of a mixed batch and never loses the good ones', async () => {
-    const good = exampleEvent('cafe.after_hours', {
+    const good = recent('cafe.after_hours', {
       id: 'mixed-ok',
       source: { id: 'api-cafe-1', kind: 'cafe_system' },
     });

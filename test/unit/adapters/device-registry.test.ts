@@ -1,7 +1,16 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { DraftEvent } from '../../../events/adapters/device-adapter.ts';
+import { exampleEvent } from '../../../events/examples.ts';
 import {
   DEVICE_SK,
   DynamoDeviceRegistry,
@@ -168,6 +177,16 @@ describe('DynamoDeviceRegistry.find', () => {
 });
 
 describe('DynamoDeviceRegistry.register', () => {
+  it('pseudonymizes a source id with personal data, as the ingest does with its events', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    await registry.register({ sourceId: 'cafe-13812345678', place: { county: '140581', kind: 'other' } }, NOW);
+
+    const item = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(item.sourceId).toMatch(/^pd-/);
+    expect(item.pk).toBe(`DEVICE#${item.sourceId}`);
+  });
+
   it('puts the registration with its keys, status registered and the time', async () => {
     ddb.on(PutCommand).resolves({});
 
@@ -256,5 +275,79 @@ describe('DynamoDeviceRegistry.noteUnregistered', () => {
     ddb.on(UpdateCommand).rejects(throttled);
 
     await expect(registry.noteUnregistered('cam-a', seen)).rejects.toThrow(throttled);
+  });
+});
+
+describe('DynamoDeviceRegistry.hold and takeHeld', () => {
+  const RECEIVED = '2026-11-25T18:46:00.000Z';
+  const draft = (id: string, sourceId = 'cam-new'): DraftEvent => {
+    const {
+      place: _p,
+      receivedAt: _r,
+      ...rest
+    } = exampleEvent('camera.intrusion', {
+      id,
+      source: { id: sourceId, kind: 'camera' },
+    });
+    return rest as DraftEvent;
+  };
+  const from = { integrationId: 'gaoping-video', format: 'hikvision' };
+
+  it('keeps each event under its device with who sent it, how, and when it expires', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+
+    await registry.hold([draft('h-1')], RECEIVED, from);
+
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: {
+        [TABLE]: [
+          {
+            PutRequest: {
+              Item: {
+                pk: 'DEVICE#cam-new',
+                sk: `HELD#${RECEIVED}#h-1`,
+                event: draft('h-1'),
+                receivedAt: RECEIVED,
+                integrationId: 'gaoping-video',
+                format: 'hikvision',
+                expiresAt: Date.parse(RECEIVED) / 1000 + 14 * 86_400,
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('never writes personal data into a key', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+
+    await registry.hold([draft('cafe-13812345678', 'nvr-13912345678')], RECEIVED, from);
+
+    const item = ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE]![0]!.PutRequest!.Item!;
+    expect(`${item.pk} ${item.sk}`).not.toMatch(/1381234|1391234/);
+  });
+
+  it('hands back live held events with who sent them and deletes exactly the ones given', async () => {
+    const kept = { pk: 'DEVICE#cam-new', sk: `HELD#${RECEIVED}#h-1`, event: draft('h-1'), receivedAt: RECEIVED };
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { ...kept, integrationId: 'gaoping-video', format: 'hikvision', expiresAt: NOW.getTime() / 1000 + 60 },
+        { ...kept, sk: `HELD#${RECEIVED}#h-old`, event: draft('h-old') },
+        { ...kept, sk: `HELD#${RECEIVED}#h-expired`, expiresAt: NOW.getTime() / 1000 - 60 },
+      ],
+    });
+    ddb.on(BatchWriteCommand).resolves({});
+
+    const { held, remove } = await registry.takeHeld('cam-new', NOW);
+
+    expect(held.map((h) => [h.event.id, h.from])).toEqual([
+      ['h-1', from],
+      ['h-old', undefined],
+    ]);
+    await remove(held.slice(0, 1));
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: { [TABLE]: [{ DeleteRequest: { Key: { pk: 'DEVICE#cam-new', sk: `HELD#${RECEIVED}#h-1` } } }] },
+    });
   });
 });

@@ -123,6 +123,27 @@ describe('FileIntegrationDirectory', () => {
     }
   });
 
+  it('names each bad field without its value (ids, codes, networks, the priority ceiling)', async () => {
+    await writeFile(
+      file,
+      registry({
+        ...camPlatform,
+        id: 'Cam ⟦id⟧',
+        networks: ['⟦net⟧'],
+        jurisdictions: ['⟦code⟧'],
+        formats: ['⟦format⟧'],
+        maxDevicePriority: '⟦1⟧',
+      }),
+    );
+
+    const message = await rejection(new FileIntegrationDirectory(file).get('cam-platform'));
+
+    expect(message).toMatch(
+      /integrations\.0\.id: .*integrations\.0\.networks\.0: .*maxDevicePriority: must be 1, 2, 3 or 4/,
+    );
+    expect(message).not.toMatch(/⟦|⟧/);
+  });
+
   it('refuses a registry without the integrations list', async () => {
     await writeFile(file, JSON.stringify({ integration: [camPlatform] }));
 

@@ -51,6 +51,15 @@ describe('DynamoQuarantineStore', () => {
     expect(itemOf(records[1]!).pk).toBe('QUARANTINE#2026-11-25');
   });
 
+  it('masks a phone or ID number in the partition key the writer chose', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+
+    await store.put([{ ...poison(1), partitionKey: 'cafe-138 1234 5678' }]);
+
+    const item = ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE]![0]!.PutRequest!.Item!;
+    expect(item.partitionKey).toBe('cafe-138 **** 5678');
+  });
+
   it('writes in BatchWrites of at most 25 items', async () => {
     ddb.on(BatchWriteCommand).resolves({});
     const records = Array.from({ length: 60 }, (_, i) => poison(i + 1));

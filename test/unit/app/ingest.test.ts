@@ -5,7 +5,7 @@ import type { DeviceAdapter, DraftEvent } from '../../../events/adapters/device-
 import { MalformedBodyError } from '../../../events/adapters/device-adapter.ts';
 import type { SanwangEventInput } from '../../../events/envelope.ts';
 import { EXAMPLE_MINOR_ID, exampleEvent } from '../../../events/examples.ts';
-import type { DeviceRegistry, RegisteredDevice } from '../../../shared/adapters/device-registry.ts';
+import type { DeviceRegistry, HeldFrom, RegisteredDevice } from '../../../shared/adapters/device-registry.ts';
 import type { EventStream, PutOutcome } from '../../../shared/adapters/event-stream.ts';
 import { signatureHeaders } from '../../../shared/adapters/signed-request.ts';
 import { createIngest, type IngestRequest } from '../../../shared/app/ingest.ts';
@@ -41,8 +41,10 @@ class MemoryDevices implements DeviceRegistry {
     return new Map([...this.known].filter(([id]) => ids.includes(id)));
   }
   readonly heldEvents: DraftEvent[] = [];
-  async hold(events: readonly DraftEvent[]) {
+  readonly heldFrom: HeldFrom[] = [];
+  async hold(events: readonly DraftEvent[], _receivedAt: string, from: HeldFrom) {
     this.heldEvents.push(...events);
+    this.heldFrom.push(from);
   }
   async noteUnregistered(sourceId: string) {
     this.noted.push(sourceId);
@@ -72,7 +74,9 @@ const lineAdapter: DeviceAdapter = {
   },
 };
 
-function setup(maxBodyBytes = 64 * 1024) {
+const EVENT_TIME = { maxSkewMs: 300_000, retentionMs: 180 * 86_400_000 };
+
+function setup(maxBodyBytes = 64 * 1024, registered: Integration = integration) {
   const stream = new MemoryStream();
   const devices = new MemoryDevices(
     new Map([
@@ -83,31 +87,48 @@ function setup(maxBodyBytes = 64 * 1024) {
     ]),
   );
   const used = new Set<string>();
+  const replayKeys: string[] = [];
   const ingest = createIngest({
-    integrations: { get: async (id) => (id === integration.id ? integration : undefined) },
-    replay: { firstUse: async (i, r) => !used.has(`${i}/${r}`) && Boolean(used.add(`${i}/${r}`)) },
+    integrations: { get: async (id) => (id === registered.id ? registered : undefined) },
+    replay: {
+      firstUse: async (i, r) => {
+        replayKeys.push(r);
+        return !used.has(`${i}/${r}`) && Boolean(used.add(`${i}/${r}`));
+      },
+    },
     devices,
     stream,
     adapters: { hikvision: lineAdapter, onvif: { ...lineAdapter, format: 'onvif' } },
     openApi: () => ({ openapi: '3.1.0' }),
     timeZone: 'Asia/Shanghai',
     maxBodyBytes,
+    eventTime: EVENT_TIME,
     log: { info() {}, warn() {} },
   });
-  return { stream, devices, ingest };
+  return { stream, devices, ingest, replayKeys };
 }
 
 function request(
   body: Buffer | string,
-  options: { path?: string; contentType?: string; headers?: Record<string, string>; requestId?: string } = {},
+  options: {
+    path?: string;
+    query?: Record<string, string>;
+    contentType?: string;
+    headers?: Record<string, string>;
+    requestId?: string;
+  } = {},
 ): IngestRequest {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const contentType = options.contentType ?? 'application/json';
+  const path = options.path ?? '/v1/events';
+  const query = options.query ?? {};
+  const search = new URLSearchParams(query).toString();
   return {
     method: 'POST',
-    path: options.path ?? '/v1/events',
+    path,
     headers: {
       ...signatureHeaders({
+        url: search ? `${path}?${search}` : path,
         integrationId: integration.id,
         secret,
         body: bytes,
@@ -117,7 +138,7 @@ function request(
       }),
       ...options.headers,
     },
-    query: {},
+    query,
     body: bytes,
     receivedAt: NOW,
   };
@@ -168,8 +189,13 @@ describe('ingest', () => {
     });
     const body = JSON.parse((await ingest(request(JSON.stringify([sos, elsewhere])))).body);
     expect(body.results.map((r: { issues: unknown }) => r.issues)).toEqual([
-      [{ path: 'network', message: 'integration cafe-platform is not registered for the ground network' }],
-      [{ path: 'place.county', message: 'integration cafe-platform is not registered for jurisdiction 140502' }],
+      [{ path: 'network', message: 'is not a network integration cafe-platform is registered for (internet, sky)' }],
+      [
+        {
+          path: 'place.county',
+          message: 'is outside the jurisdictions integration cafe-platform is registered for (140581)',
+        },
+      ],
     ]);
   });
 
@@ -180,7 +206,12 @@ describe('ingest', () => {
       'does not match',
     ],
     ['a stale timestamp', { 'webhook-timestamp': String(NOW.getTime() / 1000 - 600) }, 'old'],
-    ['an unknown integration', { 'x-sanwang-integration': 'nobody' }, 'unknown integration'],
+    ['an unknown integration', { 'x-sanwang-integration': 'nobody' }, 'no integration is registered'],
+    [
+      'a request without the request-target signature',
+      { 'x-sanwang-request-signature': '' },
+      'missing header x-sanwang-request-signature',
+    ],
   ])('answers 401 to %s and writes nothing', async (_name, headers, reason) => {
     const { ingest, stream } = setup();
     const response = await ingest(request(JSON.stringify(cafe('c-1')), { headers }));
@@ -238,7 +269,9 @@ describe('ingest', () => {
     );
     const response = await ingest(request('cam-1 alarm', { path: '/v1/events/onvif', contentType: 'text/plain' }));
     expect(response.statusCode).toBe(403);
-    expect(JSON.parse(response.body).message).toBe('integration cafe-platform is not registered for the onvif format');
+    expect(JSON.parse(response.body).message).toBe(
+      'integration cafe-platform is not registered for the onvif format; it may post canonical JSON, hikvision',
+    );
   });
 
   it('places device events from the registry and holds those of unknown devices', async () => {
@@ -249,7 +282,8 @@ describe('ingest', () => {
     expect(response.statusCode).toBe(202);
     const body = JSON.parse(response.body);
     expect(body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'held']);
-    expect(body.results[1].reason).toContain('cam-unknown is not registered');
+    expect(body.results[1].reason).toContain('its device (source.id) is not registered');
+    expect(response.body).not.toContain('cam-unknown');
     expect(stream.put_[0]?.place).toEqual({ county: '140581', kind: 'station', name: '高平站' });
     expect(devices.noted).toEqual(['cam-unknown']);
     // Held, not lost: the event waits in the registry until an operator places the device.
@@ -282,7 +316,7 @@ describe('ingest', () => {
     expect(JSON.parse(response.body)).toEqual({ openapi: '3.1.0' });
   });
 
-  it('never answers 5xx to any signed body (property)', async () => {
+  it('never answers 5xx to any signed body (property)', { timeout: 30_000 }, async () => {
     const { ingest } = setup();
     await fc.assert(
       fc.asyncProperty(
@@ -319,11 +353,249 @@ describe('ingest when its stores are down', () => {
       openApi: () => ({}),
       timeZone: 'Asia/Shanghai',
       maxBodyBytes: 64 * 1024,
+      eventTime: EVENT_TIME,
       log: { info() {}, warn() {} },
     });
     const response = await ingest(request(JSON.stringify(cafe('c-1'))));
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     expect(stream.put_).toEqual([]);
+  });
+});
+
+describe('ingest: the request target is signed', () => {
+  it('answers 401 when the query of a signed request was changed, and writes nothing', async () => {
+    const { ingest, stream } = setup();
+    const signed = request('cam-1 alarm', {
+      path: '/v1/events/hikvision',
+      contentType: 'text/plain',
+      query: { device: 'cam-1' },
+    });
+    expect((await ingest({ ...signed, query: { device: 'cam-unknown' } })).statusCode).toBe(401);
+    expect((await ingest({ ...signed, path: '/v1/events/onvif' })).statusCode).toBe(401);
+    expect(stream.put_).toEqual([]);
+    expect((await ingest(signed)).statusCode).toBe(202);
+  });
+});
+
+describe('ingest: time at the door', () => {
+  const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+
+  it('always sets receivedAt to its own time, replacing what the integration sent', async () => {
+    const { ingest, stream } = setup();
+    await ingest(request(JSON.stringify({ ...cafe('c-1'), receivedAt: '2020-01-01T00:00:00+08:00' })));
+    expect(stream.put_[0]?.receivedAt).toBe(NOW.toISOString());
+  });
+
+  it.each([
+    ['more than the clock skew ahead', at(301_000), 'ahead of the time sanwang received it'],
+    ['older than the retention', at(-181 * 86_400_000), 'older than the 180 days'],
+  ])('rejects an event whose occurredAt is %s, naming occurredAt', async (_what, occurredAt, words) => {
+    const { ingest, stream } = setup();
+    const response = await ingest(request(JSON.stringify({ ...cafe('c-1'), occurredAt })));
+    expect(response.statusCode).toBe(422);
+    expect(JSON.parse(response.body).results[0].issues).toEqual([
+      { path: 'occurredAt', message: expect.stringContaining(words) },
+    ]);
+    expect(stream.put_).toEqual([]);
+  });
+
+  it('accepts an event within the skew ahead and one of last night', async () => {
+    const { ingest, stream } = setup();
+    const body = JSON.stringify([
+      { ...cafe('c-ahead'), occurredAt: at(299_000) },
+      { ...cafe('c-old'), occurredAt: at(-20 * 3_600_000) },
+    ]);
+    expect((await ingest(request(body))).statusCode).toBe(202);
+    expect(stream.put_).toHaveLength(2);
+  });
+});
+
+describe('ingest: the devicePriority ceiling', () => {
+  const sos = (id: string, devicePriority: number) => ({
+    ...exampleEvent('camera.intrusion', { id }),
+    devicePriority,
+  });
+
+  it('lowers a claim above the default ceiling (2) and says so in the answer', async () => {
+    const { ingest, stream } = setup();
+    const response = await ingest(request(JSON.stringify([sos('p-1', 1), sos('p-2', 2), sos('p-3', 3)])));
+    expect(response.statusCode).toBe(202);
+    const results = JSON.parse(response.body).results;
+    expect(results[0]).toMatchObject({
+      status: 'accepted',
+      notes: [{ path: 'devicePriority', message: expect.stringContaining('lowered to 2') }],
+    });
+    expect(results[1].notes).toBeUndefined();
+    expect(stream.put_.map((e) => e.devicePriority)).toEqual([2, 2, 3]);
+  });
+
+  it.each([
+    [1, 1],
+    [4, 4],
+  ] as const)('follows the maxDevicePriority %i of the integration', async (ceiling, expected) => {
+    const { ingest, stream } = setup(64 * 1024, { ...integration, maxDevicePriority: ceiling });
+    await ingest(request(JSON.stringify(sos('p-1', 1))));
+    expect(stream.put_[0]?.devicePriority).toBe(expected);
+  });
+});
+
+describe('ingest: personal data never becomes a key, an id or an answer', () => {
+  it('pseudonymizes event and source ids with a phone number at the door, before the stream and the answer', async () => {
+    const { ingest, stream } = setup();
+    const event = exampleEvent('cafe.after_hours', {
+      id: 'cafe-13812345678-001',
+      source: { id: 'cafe_138-1234-5678', kind: 'cafe_system' },
+    });
+    const response = await ingest(request(JSON.stringify([event, event])));
+    expect(response.statusCode).toBe(202);
+    expect(response.body).not.toMatch(/1234|13812345678/);
+    const [first, second] = stream.put_;
+    expect(first?.id).toMatch(/^pd-/);
+    expect(first?.source.id).toMatch(/^pd-/);
+    // Stable: a resend gets the same ids, so the rules still recognise it.
+    expect(second?.id).toBe(first?.id);
+    expect(JSON.parse(response.body).results[0].id).toBe(first?.id);
+  });
+
+  it('keeps a request id with personal data out of the replay key and the answer', async () => {
+    const { ingest, replayKeys } = setup();
+    const response = await ingest(request(JSON.stringify(cafe('c-1')), { requestId: 'req-13912345678' }));
+    expect(replayKeys[0]).toMatch(/^pd-/);
+    expect(JSON.parse(response.body).requestId).toBe(replayKeys[0]);
+  });
+
+  it('pseudonymizes the source id of a held event and stores who sent it', async () => {
+    const { ingest, devices } = setup();
+    const response = await ingest(
+      request('cam-13812345678 alarm', { path: '/v1/events/hikvision', contentType: 'text/plain' }),
+    );
+    expect(JSON.parse(response.body).held).toBe(1);
+    expect(devices.heldEvents[0]?.source.id).toMatch(/^pd-/);
+    expect(devices.noted[0]).toMatch(/^pd-/);
+    expect(devices.heldFrom).toEqual([{ integrationId: 'cafe-platform', format: 'hikvision' }]);
+  });
+
+  it('does not keep a held event its integration could never send (network), and says why', async () => {
+    const cafeOnly = { ...integration, networks: ['internet' as const] };
+    const { ingest, devices } = setup(64 * 1024, cafeOnly);
+    const response = await ingest(
+      request('cam-unknown alarm', { path: '/v1/events/hikvision', contentType: 'text/plain' }),
+    );
+    expect(response.statusCode).toBe(422);
+    expect(JSON.parse(response.body).results[0]).toMatchObject({
+      status: 'rejected',
+      issues: [{ path: 'network', message: expect.stringContaining('(internet)') }],
+    });
+    expect(devices.heldEvents).toEqual([]);
+  });
+});
+
+describe('ingest: no answer repeats a submitted value', () => {
+  // A value no message of ours can contain by chance: any echo, whole or cut, shows the marker.
+  const marked = fc.string({ maxLength: 30 }).map((s) => `⟦${s}⟧`);
+  const FIELDS = [
+    'id',
+    'network',
+    'type',
+    'occurredAt',
+    'receivedAt',
+    'schemaVersion',
+    'devicePriority',
+    'source.id',
+    'source.kind',
+    'source.channel',
+    'place.county',
+    'place.township',
+    'place.village',
+    'place.kind',
+    'place.name',
+    'place.lat',
+    'payload.venue.license',
+    'payload.patron.idNumber',
+    'payload.patron.phone',
+    'payload.patron.fullName',
+    'payload.patron.age',
+    'evidence',
+  ] as const;
+
+  function withValue(path: string, value: unknown): unknown {
+    const event = structuredClone(cafe('c-1')) as unknown as Record<string, unknown>;
+    const keys = path.split('.');
+    let node = event;
+    for (const key of keys.slice(0, -1)) {
+      if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys.at(-1)!] = value;
+    return event;
+  }
+
+  const noMarker = (text: string) => {
+    expect(text).not.toContain('⟦');
+    expect(text).not.toContain('⟧');
+  };
+
+  it('never puts a value sent in any field into the answer (property)', { timeout: 30_000 }, async () => {
+    const { ingest } = setup();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...FIELDS), marked, fc.boolean(), async (field, value, asKey) => {
+        // The value in the field, or as the name of an extra field beside it.
+        const beside = [...field.split('.').slice(0, -1), value].join('.');
+        const event = asKey ? withValue(beside, 1) : withValue(field, value);
+        const response = await ingest(request(JSON.stringify(event)));
+        noMarker(response.body);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never puts a digit code sent into a message (township and village outside the county)', async () => {
+    const { ingest } = setup();
+    const event = withValue('place', {
+      county: '140581',
+      township: '987654321',
+      village: '123456789012',
+      kind: 'other',
+    });
+    const body = (await ingest(request(JSON.stringify(event)))).body;
+    expect(body).not.toContain('987654321');
+    expect(body).not.toContain('123456789012');
+    expect(JSON.parse(body).results[0].issues).toContainEqual({
+      path: 'place.township',
+      message: 'must start with the 6 digits of place.county',
+    });
+  });
+
+  it('never puts a header, path or content type sent into a problem (property)', { timeout: 30_000 }, async () => {
+    const { ingest } = setup();
+    await fc.assert(
+      fc.asyncProperty(
+        marked,
+        fc.constantFrom('integration', 'content-type', 'path', 'replay', 'format'),
+        async (value, where) => {
+          const event = JSON.stringify(cafe('c-1'));
+          let response: Awaited<ReturnType<typeof ingest>>;
+          if (where === 'integration') {
+            response = await ingest(request(event, { headers: { 'x-sanwang-integration': value } }));
+          } else if (where === 'content-type') {
+            response = await ingest(request(event, { contentType: value }));
+          } else if (where === 'path') {
+            response = await ingest(request(event, { path: `/v1/${value}` }));
+          } else if (where === 'format') {
+            const format = value.replace(/[^a-z0-9-]/g, '') || 'x';
+            response = await ingest(request(event, { path: `/v1/events/zz${format}`, contentType: 'text/plain' }));
+            expect(response.body).not.toContain(`zz${format}`);
+          } else {
+            const signed = request(event, { requestId: value });
+            await ingest(signed);
+            response = await ingest(signed);
+            expect(response.statusCode).toBe(401);
+          }
+          noMarker(response.body);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -56,11 +56,11 @@ describe('event envelope v1', () => {
     expect(result.ok ? [] : result.issues).toEqual([{ path: 'source', message: 'is required' }]);
   });
 
-  it('rejects a village outside its township', () => {
+  it('rejects a village outside its township without repeating either code', () => {
     const event = exampleEvent('camera.crowd');
     const result = parseEvent({ ...event, place: { ...event.place, village: '140581999001' } });
     expect(result.ok ? [] : result.issues).toEqual([
-      { path: 'place.village', message: 'must start with the township code 140581100' },
+      { path: 'place.village', message: 'must start with the 9 digits of place.township' },
     ]);
   });
 

@@ -20,8 +20,17 @@ describe('OpenAPI document', () => {
     for (const path of ['/v1/events', '/v1/events/{format}']) {
       const names = doc.paths[path]?.post?.parameters.map((p) => p.name);
       expect(names).toEqual(
-        expect.arrayContaining(['x-sanwang-integration', 'webhook-id', 'webhook-timestamp', 'webhook-signature']),
+        expect.arrayContaining([
+          'x-sanwang-integration',
+          'webhook-id',
+          'webhook-timestamp',
+          'webhook-signature',
+          'x-sanwang-request-signature',
+        ]),
       );
+      expect(doc.paths[path]?.post).toMatchObject({
+        security: [{ integration: [], webhookSignature: [], requestSignature: [] }],
+      });
     }
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['EventEnvelopeV1', 'IngestSummary', 'EventResult', 'Problem', 'FieldIssue']),
