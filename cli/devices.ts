@@ -15,7 +15,7 @@ import {
   SecretsManagerIntegrationDirectory,
 } from '../shared/adapters/integration-directory.ts';
 import { replayHeld } from '../shared/app/replay-held.ts';
-import { EventTimeConfig, eventTimePolicy, readConfig } from '../shared/config.ts';
+import { EventTimeConfig, eventTimeLimits, readConfig } from '../shared/config.ts';
 import { FailureError, fileFailure, UsageError } from './errors.ts';
 import type { CliOptions, CliOutput } from './main.ts';
 
@@ -134,9 +134,9 @@ async function register(
       ? new SecretsManagerIntegrationDirectory({ secretId: secretArn })
       : new FileIntegrationDirectory(local?.integrations ?? INTEGRATIONS_FILE);
   }
-  let policy: ReturnType<typeof eventTimePolicy>;
+  let policy: ReturnType<typeof eventTimeLimits>;
   try {
-    policy = eventTimePolicy(readConfig(EventTimeConfig, ctx.env));
+    policy = eventTimeLimits(readConfig(EventTimeConfig, ctx.env));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -49,6 +49,8 @@ export class FunctionsStack extends Stack {
     const keyUse = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
     this.ingest = new IngestApi(this, 'Ingest', {
+      incidentRetentionDays: props.incidentRetentionDays,
+      maxClockSkewSeconds: props.maxClockSkewSeconds,
       stream: data.stream,
       table: data.table,
       key: data.key,

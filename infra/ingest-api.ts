@@ -46,6 +46,9 @@ export interface IngestApiProps {
   readonly rateLimit: number;
   /** Burst of the default stage. */
   readonly burstLimit: number;
+  /** The rules function's incident retention and clock skew: an event the rules could not keep is refused here. */
+  readonly incidentRetentionDays: number;
+  readonly maxClockSkewSeconds: number;
   readonly functionSettings: FunctionSettings;
 }
 
@@ -75,6 +78,8 @@ export class IngestApi extends Construct {
         INTEGRATIONS_SECRET_ARN: props.integrationsSecret.secretArn,
         TIME_ZONE: props.timeZone,
         MAX_BODY_BYTES: String(INGEST_MAX_BODY_BYTES),
+        INCIDENT_RETENTION_DAYS: String(props.incidentRetentionDays),
+        MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
       },
     });
     const { fn } = this.handler;

@@ -84,8 +84,8 @@ export const EventTimeConfig = z.object({
   INCIDENT_RETENTION_DAYS: days.default(180),
 });
 
-/** The event-time policy those variables give, in the domain's units. */
-export function eventTimePolicy(config: z.infer<typeof EventTimeConfig>): { maxSkewMs: number; retentionMs: number } {
+/** The event-time limits those variables give (what the door checks), in the domain's units. */
+export function eventTimeLimits(config: z.infer<typeof EventTimeConfig>): { maxSkewMs: number; retentionMs: number } {
   return { maxSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000, retentionMs: config.INCIDENT_RETENTION_DAYS * 86_400_000 };
 }
 

@@ -16,7 +16,7 @@ import { createLogger } from '../../shared/adapters/logger.ts';
 import { DynamoReplayGuard } from '../../shared/adapters/replay-guard.ts';
 import { createIngest } from '../../shared/app/ingest.ts';
 import { fromApiGateway } from '../../shared/app/ingest-http.ts';
-import { eventTimePolicy, IngestConfig, readConfig } from '../../shared/config.ts';
+import { eventTimeLimits, IngestConfig, readConfig } from '../../shared/config.ts';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../../shared/domain/request-signature.ts';
 
 const config = readConfig(IngestConfig, process.env);
@@ -35,7 +35,7 @@ const ingest = createIngest({
   openApi: () => openApi,
   timeZone: config.TIME_ZONE,
   maxBodyBytes: config.MAX_BODY_BYTES,
-  eventTime: eventTimePolicy(config),
+  eventTime: eventTimeLimits(config),
   log: logger,
 });
 

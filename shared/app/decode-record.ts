@@ -2,6 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { SanwangEvent } from '../../events/envelope.ts';
 import { describeJsonError } from '../../events/json-error.ts';
 import { formatIssues, parseEvent } from '../../events/validation.ts';
+import { pseudonymizeIds } from '../domain/event-admission.ts';
 import { type EventTimePolicy, occurredAtIssue } from '../domain/event-time.ts';
 import { scrubText } from '../domain/personal-data-masking.ts';
 import { maskedRaw, type PoisonRecord } from '../domain/poison-record.ts';
@@ -33,7 +34,9 @@ export function decodeRecord(
     // V8's message quotes the bytes; the scanner's names the place without them.
     return poisonOf(record, bytes, `not JSON: ${describeJsonError(text)}`);
   }
-  const parsed = parseEvent(json);
+  // Producers that write straight to the stream skip the door: ids holding personal data are pseudonymized here,
+  // the same way the ingest does it, so the same event gets the same id on either path.
+  const parsed = parseEvent(pseudonymizeIds(json));
   if (!parsed.ok) return poisonOf(record, bytes, formatIssues(parsed.issues));
   const timeIssue = occurredAtIssue(Date.parse(parsed.event.occurredAt), Date.parse(parsed.event.receivedAt), time);
   if (timeIssue) return poisonOf(record, bytes, formatIssues([timeIssue]));

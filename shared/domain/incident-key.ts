@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { scrubText } from './personal-data-masking.ts';
+import { containsPersonalData } from './personal-data-masking.ts';
 
 /**
  * Incident identity. Windows are aligned to their own length (a 30-minute window starts at :00 or :30 UTC), so
@@ -30,7 +30,7 @@ const MAX_KEY_BYTES = 160;
 
 export function incidentId(ruleId: string, dedupKey: string, windowStartMs: number): string {
   // A key that holds an ID or phone number (a patrol app that names officers by phone) is hashed too: keys are stored.
-  const hashed = Buffer.byteLength(dedupKey) > MAX_KEY_BYTES || scrubText(dedupKey) !== dedupKey;
+  const hashed = Buffer.byteLength(dedupKey) > MAX_KEY_BYTES || containsPersonalData(dedupKey);
   const key = hashed ? `sha1:${createHash('sha1').update(dedupKey).digest('hex')}` : dedupKey;
   return `${ruleId}|${key}|${compactUtc(windowStartMs)}`;
 }

@@ -117,6 +117,8 @@ describe('SanwangFunctions: ingest API', () => {
       INTEGRATIONS_SECRET_ARN: importOf(/IntegrationsSecret/),
       TIME_ZONE: 'Asia/Shanghai',
       MAX_BODY_BYTES: '1048576',
+      INCIDENT_RETENTION_DAYS: '180',
+      MAX_CLOCK_SKEW_SECONDS: '300',
       POWERTOOLS_SERVICE_NAME: 'sanwang-ingest',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });

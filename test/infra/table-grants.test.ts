@@ -107,7 +107,10 @@ const functionCalls: Record<string, (client: DynamoDBDocumentClient) => Promise<
   IngestFunctionRole: async (client) => {
     const devices = new DynamoDeviceRegistry({ client, tableName: TABLE });
     await devices.find(['34020000001320000001']);
-    await devices.hold([{ ...intrusion, source: { id: '34020000001320000001', kind: 'camera' } }], NOW.toISOString());
+    await devices.hold([{ ...intrusion, source: { id: '34020000001320000001', kind: 'camera' } }], NOW.toISOString(), {
+      integrationId: 'cam-platform',
+      format: 'gb28181',
+    });
     await devices.noteUnregistered('34020000001320000001', {
       format: 'gb28181',
       eventType: 'camera.intrusion',
