@@ -16,13 +16,12 @@ import {
 } from '../shared/adapters/integration-directory.ts';
 import { replayHeld } from '../shared/app/replay-held.ts';
 import { EventTimeConfig, eventTimeLimits, readConfig } from '../shared/config.ts';
-import { FailureError, fileFailure, UsageError } from './errors.ts';
+import { FailureError, fileFailure, UsageError, unreachable } from './errors.ts';
 import type { CliOptions, CliOutput } from './main.ts';
 
 // Local servers take any credentials; these only let the SDK sign.
 const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 const SEE_HELP = 'see npx sanwang --help';
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT']);
 
 /** `devices pending` and `devices register FILE`, on the running `npm start` or on AWS with --table. */
 export async function devices(
@@ -55,24 +54,6 @@ export async function devices(
   } finally {
     client.destroy();
   }
-}
-
-/** A network error as the one line that says what to do; undefined for any other error. */
-function unreachable(error: unknown, where: string, onAws: boolean): FailureError | undefined {
-  const code =
-    (error as { code?: string; cause?: { code?: string } }).code ??
-    (error as { cause?: { code?: string } }).cause?.code;
-  if (code === undefined || !NETWORK_ERRORS.has(code)) {
-    if (error instanceof FailureError || error instanceof UsageError) return undefined;
-    const { name, message } = error as Error;
-    // An AWS error (no credentials, no such table, access denied): its name and message, on one line.
-    return name && message ? new FailureError(`${name}: ${message.split('\n')[0]}`) : undefined;
-  }
-  return new FailureError(
-    onAws
-      ? `nothing answers for ${where} (${code}): check your network, region and credentials`
-      : `no local platform answers at ${where.replace('the local platform at ', '')} — start it with npm start, or pass --table`,
-  );
 }
 
 async function pending(registry: DynamoDeviceRegistry, io: CliOutput): Promise<void> {

@@ -43,3 +43,23 @@ export function argsError(error: unknown, help: string): unknown {
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument (see ${help})`);
   return error;
 }
+
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+/** A network error as the one line that says what to do; undefined for any other error. */
+export function unreachable(error: unknown, where: string, onAws: boolean): FailureError | undefined {
+  const code =
+    (error as { code?: string; cause?: { code?: string } }).code ??
+    (error as { cause?: { code?: string } }).cause?.code;
+  if (code === undefined || !NETWORK_ERRORS.has(code)) {
+    if (error instanceof FailureError || error instanceof UsageError) return undefined;
+    const { name, message } = error as Error;
+    // An AWS error (no credentials, no such table, access denied): its name and message, on one line.
+    return name && message ? new FailureError(`${name}: ${message.split('\n')[0]}`) : undefined;
+  }
+  return new FailureError(
+    onAws
+      ? `nothing answers for ${where} (${code}): check your network, region and credentials`
+      : `no local platform answers at ${where.replace('the local platform at ', '')} — start it with npm start, or pass --table`,
+  );
+}

@@ -1,4 +1,5 @@
-// `npx sanwang post|sign|devices`: for integrators, and for operators testing a desk or registering devices.
+// `npx sanwang post|sign|devices|replay`: for integrators, and for operators testing a desk, registering devices or
+// putting back what the stream mappings gave up on.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,9 +34,13 @@ Usage:
   npx sanwang devices pending         devices that sent events but are not registered yet
   npx sanwang devices register FILE   register devices (a JSON list like config/devices.json) and send on the
                                       events they posted while unregistered, each checked like a live event
+  npx sanwang replay rules            put the batches the rules mapping gave up on back on the stream (safe: every
+                                      event is counted once however often it arrives)
+  npx sanwang replay notify           send every pending alert before the notifier now; empty the failure queue
 
-Devices commands use the running \`npm start\` by default, or --table NAME (and --stream NAME with
---integrations-secret ARN) with your AWS credentials and region.
+Devices and replay commands use the running \`npm start\` by default, or, with your AWS credentials and region:
+devices --table NAME (and --stream NAME with --integrations-secret ARN); replay rules --bucket NAME --stream NAME
+(the stack's QuarantineBucketArn and StreamName outputs); replay notify --queue URL --table NAME.
 
 Options:
   --format NAME        device format: ${DEVICE_FORMATS.join(', ')} (default: canonical JSON)
@@ -48,6 +53,9 @@ Options:
   --stream NAME        devices register: the Kinesis stream held events are sent on to
   --integrations-secret ARN
                        devices register: the integrations secret held events are checked against
+  --bucket NAME        replay rules: the failed-batch bucket; --prefix P to take part of it
+  --keep               replay rules: keep the documents after their records are back on the stream
+  --queue URL          replay notify: the notify failure queue
   -h, --help
 
 Exit codes: 0 done, 1 failed (the line says why), 2 the command line is wrong.`;
@@ -62,6 +70,10 @@ const OPTIONS = {
   table: { type: 'string' },
   stream: { type: 'string' },
   'integrations-secret': { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  keep: { type: 'boolean' },
+  queue: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -99,14 +111,19 @@ export async function runCli(
       return 0;
     }
     const [command, ...rest] = positionals;
-    if (command === undefined) throw new UsageError(`say what to do: post, sign or devices (${SEE_HELP})`);
+    if (command === undefined) throw new UsageError(`say what to do: post, sign, devices or replay (${SEE_HELP})`);
+    if (command === 'replay') {
+      const { replay } = await import('./replay.ts');
+      await replay(rest, values, io);
+      return 0;
+    }
     if (command === 'devices') {
       const { devices } = await import('./devices.ts');
       await devices(rest, values, env, io);
       return 0;
     }
     if (command !== 'post' && command !== 'sign') {
-      throw new UsageError(`unknown command ${command}: use post, sign or devices (${SEE_HELP})`);
+      throw new UsageError(`unknown command ${command}: use post, sign, devices or replay (${SEE_HELP})`);
     }
     return await postOrSign(command, rest, values, env, io);
   } catch (error) {

@@ -18,6 +18,10 @@ export interface LocalApiState {
   stream: string;
   /** The integration registry the platform's ingest reads (absolute path). */
   integrations?: string;
+  /** The SQS endpoint, the folder of failed rules batches, and the notify failure queue (for `sanwang replay`). */
+  sqs?: string;
+  failedBatches?: string;
+  notifyFailureQueue?: string;
   pid: number;
 }
 
