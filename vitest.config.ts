@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           env,
+          // Property tests run hundreds of cases: bounded by count, with a timeout that holds on a loaded 2-core machine.
+          testTimeout: 30_000,
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/setup/matchers.ts'],
         },

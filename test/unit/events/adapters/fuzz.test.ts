@@ -150,7 +150,7 @@ const TOKENS = [
 ];
 
 describe('device adapters under fuzzing', () => {
-  it('never throw but MalformedBodyError on random bytes', () => {
+  it('never throw but MalformedBodyError on random bytes', { timeout: 30_000 }, () => {
     fc.assert(
       fc.property(fc.constantFrom(...CASES), fc.uint8Array({ maxLength: 400 }), (c, bytes) =>
         holds(c, Buffer.from(bytes)),
@@ -159,7 +159,7 @@ describe('device adapters under fuzzing', () => {
     );
   });
 
-  it('never throw but MalformedBodyError on random token soup', () => {
+  it('never throw but MalformedBodyError on random token soup', { timeout: 30_000 }, () => {
     const soup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 40 }).map((t) => t.join(''));
     fc.assert(
       fc.property(fc.constantFrom(...CASES), soup, (c, text) => holds(c, Buffer.from(text, 'utf8'))),
@@ -175,7 +175,7 @@ describe('device adapters under fuzzing', () => {
     }
   });
 
-  it('survive byte-level mutations of the fixtures', () => {
+  it('survive byte-level mutations of the fixtures', { timeout: 30_000 }, () => {
     const edit = fc.record({
       at: fc.nat(),
       byte: fc.integer({ min: 0, max: 255 }),
@@ -197,7 +197,7 @@ describe('device adapters under fuzzing', () => {
     );
   });
 
-  it('survive field values replaced with odd ones', () => {
+  it('survive field values replaced with odd ones', { timeout: 30_000 }, () => {
     const odd = fc.constantFrom(
       '',
       '0',
