@@ -49,5 +49,34 @@ const PHONE_BYTES = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
 /** The same bytes with ID and mobile numbers masked; other bytes untouched (latin1 maps bytes 1:1). */
 export function scrubBytes(bytes: Uint8Array): Buffer {
   const text = Buffer.from(bytes).toString('latin1');
-  return Buffer.from(text.replace(ID_BYTES, maskIdNumber).replace(PHONE_BYTES, maskPhone), 'latin1');
+  const plain = text.replace(ID_BYTES, maskIdNumber).replace(PHONE_BYTES, maskPhone);
+  return Buffer.from(
+    plain.replace(WIDE_ID_BYTES, wide(maskIdNumber)).replace(WIDE_PHONE_BYTES, wide(maskPhone)),
+    'latin1',
+  );
+}
+
+// Full-width digits (０–９, GBK A3 B0–A3 B9), X (A3 D8) and x (A3 F8): café software often types numbers this way.
+const W = '\\xA3[\\xB0-\\xB9]';
+const WIDE_ID_BYTES = new RegExp(
+  `(?<!\\xA3[\\xB0-\\xB9])(?:${W}){17}\\xA3[\\xB0-\\xB9\\xD8\\xF8](?!\\xA3[\\xB0-\\xB9])`,
+  'g',
+);
+const WIDE_PHONE_BYTES = new RegExp(
+  `(?<!\\xA3[\\xB0-\\xB9])\\xA3\\xB1\\xA3[\\xB3-\\xB9](?:${W}){9}(?!\\xA3[\\xB0-\\xB9])`,
+  'g',
+);
+
+/** Masks a number spelled in GBK full-width digits, two bytes a character, keeping its length. */
+function wide(mask: (plain: string) => string) {
+  return (bytes: string): string => {
+    let plain = '';
+    for (let i = 1; i < bytes.length; i += 2) {
+      const b = bytes.charCodeAt(i);
+      plain += b === 0xd8 || b === 0xf8 ? 'X' : String(b - 0xb0);
+    }
+    return [...mask(plain)]
+      .map((c) => `\xA3${c === '*' ? '\xAA' : c === 'X' ? '\xD8' : String.fromCharCode(0xb0 + Number(c))}`)
+      .join('');
+  };
 }

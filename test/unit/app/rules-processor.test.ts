@@ -175,6 +175,27 @@ describe('createRulesProcessor', () => {
       expect(stored).not.toContain('13812345678');
     });
 
+    it('keeps no full-width ID or mobile number in the stored raw bytes of a GBK-encoded record', async () => {
+      const { quarantine, processBatch } = setup();
+      // GBK full-width digits are A3 B0–A3 B9 (X is A3 D8), two bytes a character.
+      const wide = (digits: string) =>
+        Buffer.from([...digits].flatMap((c) => [0xa3, c === 'X' ? 0xd8 : 0xb0 + Number(c)]));
+      const gbk = Buffer.concat([
+        Buffer.from([0xd5, 0xc5]),
+        wide(EXAMPLE_ADULT_ID),
+        Buffer.from(','),
+        wide('13812345678'),
+      ]);
+
+      await processBatch(kinesisEvent([kinesisRecord(gbk, 1, { partitionKey: 'cafe-0001' })]));
+
+      const stored = Buffer.from([...quarantine.records.values()][0]?.raw ?? '', 'base64');
+      expect(stored.length).toBe(gbk.length);
+      expect(stored.includes(wide(EXAMPLE_ADULT_ID))).toBe(false);
+      expect(stored.includes(wide('13812345678'))).toBe(false);
+      expect(stored.includes(wide('5678'))).toBe(true);
+    });
+
     it('reports the batch for retry when the quarantine write fails', async () => {
       const { incidents, quarantine, processBatch } = setup();
       quarantine.failWith = new Error('ProvisionedThroughputExceededException');
