@@ -9,8 +9,9 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { localLambdaContext, localRoleArn } from './lambda-context.ts';
-import { type BatchFailure, PollingSource } from './polling-source.ts';
+import type { FunctionInvoker } from './function-invoker.ts';
+import { localRoleArn } from './lambda-context.ts';
+import { type BatchFailure, PollingSource, sourceFunction } from './polling-source.ts';
 import { type LocalLogger, runBatch, type StreamHandler, type StreamRetryPolicy } from './stream-batch.ts';
 import { sleep } from './wait.ts';
 
@@ -26,9 +27,12 @@ const kinesisFacts = {
 export interface KinesisEventSourceOptions extends StreamRetryPolicy {
   kinesis: KinesisClient;
   streamName: string;
-  handler: StreamHandler<KinesisStreamEvent>;
+  /** The function, run as Lambda runs it (lambda-function.ts); or `handler`, run in this thread. */
+  function?: FunctionInvoker;
+  handler?: StreamHandler<KinesisStreamEvent>;
   /** Names the function in the context and in invokeIdentityArn. Default `<streamName>-consumer`. */
   functionName?: string;
+  /** Timeout of an in-process `handler`: past it the invocation fails and is retried. Default 60 s. */
   functionTimeoutMs?: number;
   /** Default 100. */
   batchSize?: number;
@@ -66,6 +70,7 @@ export class KinesisEventSource extends PollingSource {
   private readonly options: KinesisEventSourceOptions;
   private shards: ShardReader[] = [];
   private streamArn = '';
+  private fn?: FunctionInvoker;
 
   constructor(options: KinesisEventSourceOptions) {
     super(options, `Kinesis source for ${options.streamName}`);
@@ -80,6 +85,7 @@ export class KinesisEventSource extends PollingSource {
     const { kinesis, streamName } = this.options;
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     this.streamArn = summary.StreamDescriptionSummary?.StreamARN ?? '';
+    this.fn ??= sourceFunction(this.options, this.functionName, this.streamArn.split(':')[3], this.now);
     const known = new Map(this.shards.map((s) => [s.shardId, s]));
     const startAt: Position = { type: this.options.startingPosition ?? 'TRIM_HORIZON' };
     this.shards = (await this.listShards()).map((shard) => {
@@ -210,8 +216,12 @@ export class KinesisEventSource extends PollingSource {
     return shard.iterator;
   }
 
+  private get functionName(): string {
+    return this.options.function?.functionName ?? this.options.functionName ?? `${this.options.streamName}-consumer`;
+  }
+
   private toLambdaRecord(shardId: string, record: KinesisRecord): KinesisStreamRecord {
-    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
+    const { functionName } = this;
     const sequenceNumber = record.SequenceNumber ?? '';
     return {
       eventSource: 'aws:kinesis',
@@ -231,14 +241,9 @@ export class KinesisEventSource extends PollingSource {
     };
   }
 
-  private async invoke(records: KinesisStreamRecord[]): Promise<unknown> {
-    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
-    const context = localLambdaContext(
-      { functionName, timeoutMs: this.options.functionTimeoutMs, region: this.streamArn.split(':')[3] },
-      this.now,
-    );
+  private invoke(records: KinesisStreamRecord[]): Promise<unknown> {
     // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
-    return this.options.handler({ Records: structuredClone(records) }, context);
+    return (this.fn as FunctionInvoker).invoke({ Records: structuredClone(records) });
   }
 }
 

@@ -1,9 +1,11 @@
+import { type FunctionInvoker, inProcessFunction } from './function-invoker.ts';
 import {
   type DiscardReason,
   type EventSourceStats,
   emptyStats,
   type LocalLogger,
   retryPolicyWithDefaults,
+  type StreamHandler,
   type StreamRetryPolicy,
 } from './stream-batch.ts';
 import { sleep } from './wait.ts';
@@ -27,6 +29,29 @@ export interface BatchFailure<R> {
 export interface RecordFacts<R> {
   sequenceNumber(record: R): string;
   arrivalSeconds(record: R): number;
+}
+
+/** Timeout of an in-process handler that names none: the rules function's (shared/function-settings.ts). */
+const IN_PROCESS_TIMEOUT_MS = 60_000;
+
+/** The function a source invokes: the one it was given, else its in-process handler with a timeout. */
+export function sourceFunction(
+  options: { function?: FunctionInvoker; handler?: StreamHandler<never>; functionTimeoutMs?: number },
+  functionName: string,
+  region: string | undefined,
+  now: () => number,
+): FunctionInvoker {
+  if (options.function) return options.function;
+  if (!options.handler) throw new Error(`the event source for ${functionName} needs a function or a handler`);
+  return inProcessFunction(
+    {
+      functionName,
+      timeoutMs: options.functionTimeoutMs ?? IN_PROCESS_TIMEOUT_MS,
+      ...(region ? { region } : {}),
+    },
+    options.handler,
+    now,
+  );
 }
 
 /** What every local event source shares: its retry policy, clock, logger and counters, and its start/stop/drain life. */
