@@ -16,7 +16,6 @@ import { notifyEventSource, rulesEventSource } from '../shared/event-source-sett
 import { type FunctionName, functionSettings } from '../shared/function-settings.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
 import type { FunctionInvoker } from './function-invoker.ts';
-import { startH2cProxy } from './h2c-proxy.ts';
 import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
 import { LambdaFunction } from './lambda-function.ts';
@@ -110,12 +109,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     );
     for (const device of devices) await registry.register(device, new Date());
 
-    const kinesisH2 = await startH2cProxy(servers.endpoints.kinesis, servers.host);
     // The handlers read their configuration from the environment at Init, exactly as in Lambda; each function sees
     // only its own variables (the stack's), the endpoints of the local servers and Lambda's own.
     const shared = {
       ...localEndpointEnv(servers.endpoints),
-      AWS_ENDPOINT_URL_KINESIS: kinesisH2.url,
+      AWS_ENDPOINT_URL_KINESIS: servers.kinesisHttp2Endpoint,
       TABLE_NAME: resources.tableName,
       TIME_ZONE: options.timeZone ?? 'Asia/Shanghai',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
@@ -149,7 +147,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await Promise.all(Object.values(functions).map((fn) => fn.start()));
     } catch (error) {
       await stopFunctions();
-      await kinesisH2.close();
       throw error;
     }
     const api = await startIngestServer({
@@ -158,7 +155,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       function: functions.ingest,
     }).catch(async (error: unknown) => {
       await stopFunctions();
-      await kinesisH2.close();
       throw error;
     });
 
@@ -221,7 +217,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           await Promise.allSettled([rules.stop(), notify.stop()]);
           await stopFunctions();
           clients.destroy();
-          await kinesisH2.close();
           await servers.stop();
         })();
         return stopped;

@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
-import { buildApp } from 'fauxqs';
-import kinesalite from 'kinesalite';
-import { installSnsCompat } from './fauxqs-compat.ts';
+import type { Worker } from 'node:worker_threads';
+import type { ServerKind, ServerWorkerCommand, ServerWorkerData, ServerWorkerMessage } from './server-worker.ts';
+import { workerCpuMs } from './thread-cpu.ts';
+import { startWorker } from './worker-thread.ts';
 
 /** Where to listen; port 0 lets the OS choose a free port. */
 export interface LocalServerOptions {
@@ -25,7 +23,11 @@ export interface LocalEndpoints {
 export interface LocalServers {
   host: string;
   endpoints: LocalEndpoints;
+  /** kinesalite behind an HTTP/2 front, for the AWS SDK's default Kinesis client (h2c-proxy.ts). */
+  kinesisHttp2Endpoint: string;
   ports: { dynamodb: number; kinesis: number; sns: number };
+  /** CPU milliseconds of each server's thread so far (Linux), for the load test's account of the time. */
+  cpuMs(): Promise<Partial<Record<ServerKind, number>>>;
   stop(): Promise<void>;
 }
 
@@ -34,103 +36,99 @@ export class LocalServerError extends Error {
   override name = 'LocalServerError';
 }
 
-// Short state transitions keep table and stream creation fast; provision still waits for ACTIVE.
-const TRANSITION_MS = 10;
+interface RunningServer {
+  worker: Worker;
+  port: number;
+  http2Port?: number;
+}
 
 /**
- * Starts dynalite (DynamoDB), kinesalite (Kinesis) and fauxqs (SNS + SQS) in memory on `host` (loopback by default).
+ * Starts dynalite (DynamoDB), kinesalite (Kinesis, with its HTTP/2 front) and fauxqs (SNS + SQS) in memory on
+ * `host` (loopback by default), each in its own worker thread: these single-threaded servers then use the cores the
+ * functions and event sources leave free, instead of queueing behind them on one event loop.
  * @example const servers = await startLocalServers(); // ports chosen by the OS
  */
 export async function startLocalServers(options: LocalServerOptions = {}): Promise<LocalServers> {
   const host = options.host ?? '127.0.0.1';
-  const started: Array<() => Promise<void>> = [];
-  const stopAll = () => Promise.allSettled(started.map((stop) => stop())).then(() => undefined);
-  try {
-    const dynamo = dynalite({
-      createTableMs: TRANSITION_MS,
-      deleteTableMs: TRANSITION_MS,
-      updateTableMs: TRANSITION_MS,
-    });
-    const dynamodbPort = await listenHttp(dynamo, 'DynamoDB (dynalite)', host, options.dynamodbPort ?? 0);
-    started.push(() => closeHttp(dynamo));
-
-    const kinesis = kinesalite({
-      createStreamMs: TRANSITION_MS,
-      deleteStreamMs: TRANSITION_MS,
-      updateStreamMs: TRANSITION_MS,
-      shardLimit: 100,
-    });
-    const kinesisPort = await listenHttp(kinesis, 'Kinesis (kinesalite)', host, options.kinesisPort ?? 0);
-    started.push(() => closeHttp(kinesis));
-
-    // buildApp + listen instead of startFauxqs: startFauxqs always binds 0.0.0.0, and its `host` option only
-    // rewrites queue URLs (to sqs.<region>.<host>), it does not choose the interface.
-    const sns = buildApp({ logger: false });
-    installSnsCompat(sns);
-    const snsPort = await listenFauxqs(sns, host, options.snsPort ?? 0);
-    started.push(() => sns.close());
-
-    let stopping: Promise<void> | undefined;
-    const snsEndpoint = endpoint(host, snsPort);
-    return {
-      host,
-      endpoints: {
-        dynamodb: endpoint(host, dynamodbPort),
-        kinesis: endpoint(host, kinesisPort),
-        sns: snsEndpoint,
-        sqs: snsEndpoint,
-      },
-      ports: { dynamodb: dynamodbPort, kinesis: kinesisPort, sns: snsPort },
-      stop: () => {
-        stopping ??= stopAll();
-        return stopping;
-      },
-    };
-  } catch (error) {
+  const wanted: Record<ServerKind, number> = {
+    dynamodb: options.dynamodbPort ?? 0,
+    kinesis: options.kinesisPort ?? 0,
+    sns: options.snsPort ?? 0,
+  };
+  const kinds = Object.keys(wanted) as ServerKind[];
+  const results = await Promise.allSettled(kinds.map((kind) => startServer({ kind, host, port: wanted[kind] })));
+  const running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stopAll = () => Promise.allSettled(running.map(stopServer)).then(() => undefined);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await stopAll();
-    throw error;
+    throw failed.reason;
   }
+  const [dynamodb, kinesis, sns] = running as [RunningServer, RunningServer, RunningServer];
+  let stopping: Promise<void> | undefined;
+  const snsEndpoint = endpoint(host, sns.port);
+  return {
+    host,
+    endpoints: {
+      dynamodb: endpoint(host, dynamodb.port),
+      kinesis: endpoint(host, kinesis.port),
+      sns: snsEndpoint,
+      sqs: snsEndpoint,
+    },
+    kinesisHttp2Endpoint: endpoint(host, kinesis.http2Port ?? 0),
+    ports: { dynamodb: dynamodb.port, kinesis: kinesis.port, sns: sns.port },
+    cpuMs: async () => {
+      const [d, k, s] = await Promise.all([dynamodb, kinesis, sns].map((server) => workerCpuMs(server.worker)));
+      return {
+        ...(d === undefined ? {} : { dynamodb: d }),
+        ...(k === undefined ? {} : { kinesis: k }),
+        ...(s === undefined ? {} : { sns: s }),
+      };
+    },
+    stop: () => {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
 }
 
 function endpoint(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function listenHttp(server: Server, label: string, host: string, port: number): Promise<number> {
+async function startServer(data: ServerWorkerData): Promise<RunningServer> {
+  const worker = await startWorker(new URL('./server-worker.ts', import.meta.url), { ...data });
   return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(listenError(label, host, port, error));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
+    const fail = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    worker.once('error', (error) => fail(new LocalServerError(`local server ${data.kind} failed: ${error.message}`)));
+    worker.once('exit', (code) => fail(new LocalServerError(`local server ${data.kind} exited with code ${code}`)));
+    worker.once('message', (message: ServerWorkerMessage) => {
+      worker.removeAllListeners('exit');
+      worker.removeAllListeners('error');
+      if (message.type === 'failed') return fail(new LocalServerError(message.message));
+      if (message.type !== 'listening') return fail(new LocalServerError(`local server ${data.kind}: no port`));
+      // The server's thread keeps the process alive only while the process has other work.
+      resolve({
+        worker,
+        port: message.port,
+        ...(message.http2Port === undefined ? {} : { http2Port: message.http2Port }),
+      });
     });
   });
 }
 
-async function listenFauxqs(app: ReturnType<typeof buildApp>, host: string, port: number): Promise<number> {
-  try {
-    const address = await app.listen({ host, port });
-    return Number(new URL(address).port);
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw listenError('SNS/SQS (fauxqs)', host, port, error as NodeJS.ErrnoException);
-  }
-}
-
-function listenError(label: string, host: string, port: number, error: NodeJS.ErrnoException): LocalServerError {
-  const reason =
-    error.code === 'EADDRINUSE'
-      ? `port ${port} is already in use (pass another port, or 0 for a free one)`
-      : error.code === 'EADDRNOTAVAIL'
-        ? `address ${host} is not available on this machine`
-        : error.message;
-  return new LocalServerError(`${label} could not listen on ${host}:${port}: ${reason}`, { cause: error });
-}
-
-function closeHttp(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive sockets of SDK clients would otherwise hold close() open until they time out.
-    server.closeIdleConnections();
+/** Closes the server (its idle keep-alive sockets too), then ends its thread. */
+async function stopServer(server: RunningServer): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    server.worker.on('message', (message: ServerWorkerMessage) => {
+      if (message.type === 'closed') resolve();
+    });
+    server.worker.once('exit', () => resolve());
   });
+  server.worker.postMessage({ type: 'close' } satisfies ServerWorkerCommand);
+  await closed;
+  await server.worker.terminate();
 }
