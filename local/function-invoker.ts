@@ -3,8 +3,9 @@ import { contextFor, FunctionTimeoutError, invocationSpec, type LocalFunction } 
 
 /**
  * Runs invocations of one function as Lambda would: each with a fresh context whose deadline is the function's
- * timeout, failing (rejecting) when the handler throws or overruns. The event sources and the local HTTP API call
- * functions only through this.
+ * timeout, failing (rejecting) when the handler throws or overruns, and with its own copy of the event (Lambda
+ * hands over JSON), so a handler that mutates its event changes nothing its caller keeps. The event sources and
+ * the local HTTP API call functions only through this.
  */
 export interface FunctionInvoker {
   readonly functionName: string;
@@ -32,7 +33,7 @@ export function inProcessFunction(
       const spec = invocationSpec(fn, now);
       const context = contextFor(spec, now);
       return withDeadline(
-        Promise.resolve().then(() => handler(event as never, context)),
+        Promise.resolve().then(() => handler(structuredClone(event) as never, context)),
         spec.deadlineMs - now(),
         () => new FunctionTimeoutError(fn.functionName, fn.timeoutMs),
       );

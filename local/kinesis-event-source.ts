@@ -40,8 +40,10 @@ export interface KinesisEventSourceOptions extends StreamRetryPolicy {
   maxBatchingWindowMs?: number;
   /** Default TRIM_HORIZON: a fresh local stream holds only this run's records. */
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** Pause after a poll that found nothing. Default 50. */
+  /** Pause after a poll that found nothing. Default 1000: Lambda reads each shard at a base rate of once a second. */
   pollIntervalMs?: number;
+  /** Pause between reads while a batching window fills. Default 200 (Kinesis allows 5 reads a second per shard). */
+  windowPollIntervalMs?: number;
   onFailure?: (failure: KinesisBatchFailure) => void | Promise<void>;
   /** Clock for record age and the context deadline. */
   now?: () => number;
@@ -126,7 +128,7 @@ export class KinesisEventSource extends PollingSource {
 
   private async pollShard(shard: ShardReader): Promise<void> {
     const signal = (this.abort as AbortController).signal;
-    const pollInterval = this.options.pollIntervalMs ?? 50;
+    const pollInterval = this.options.pollIntervalMs ?? 1000;
     while (!signal.aborted && !shard.closed) {
       this.polls += 1;
       const poll = this.polls;
@@ -144,7 +146,7 @@ export class KinesisEventSource extends PollingSource {
       }
       if (records.length === 0) {
         shard.caughtUpAtPoll = poll;
-        await sleep(pollInterval, signal);
+        await this.idle(pollInterval, signal);
         continue;
       }
       await runBatch(records, {
@@ -193,7 +195,7 @@ export class KinesisEventSource extends PollingSource {
       const full = records.length >= batchSize || !page.NextShardIterator;
       if (full || signal.aborted || Date.now() >= windowEnd) return records;
       if (fetched.length === 0) {
-        await sleep(Math.min(this.options.pollIntervalMs ?? 50, windowEnd - Date.now()), signal);
+        await sleep(Math.min(this.options.windowPollIntervalMs ?? 200, windowEnd - Date.now()), signal);
       }
     }
   }
@@ -242,8 +244,8 @@ export class KinesisEventSource extends PollingSource {
   }
 
   private invoke(records: KinesisStreamRecord[]): Promise<unknown> {
-    // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
-    return (this.fn as FunctionInvoker).invoke({ Records: structuredClone(records) });
+    // The invoker hands the function its own copy: a handler that mutates its event cannot change a retry.
+    return (this.fn as FunctionInvoker).invoke({ Records: records });
   }
 }
 
