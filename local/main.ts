@@ -102,6 +102,7 @@ writeFileSync(
       table: platform.resources.tableName,
       kinesis: endpoints.kinesis,
       stream: platform.resources.streamName,
+      sqs: endpoints.sqs,
       pid: process.pid,
     },
     null,
