@@ -36,7 +36,7 @@ export interface PlatformOptions extends LocalServerOptions {
   shardCount?: number;
   /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** Execution environments each function may run at most (default: ingest 4, rules one per shard, notify 1). */
+  /** Execution environments each function may run at most (default: ingest 2, rules one per shard, notify 1). */
   maxEnvironments?: Partial<Record<FunctionName, number>>;
   /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
   batchingWindowMs?: number;
@@ -44,9 +44,12 @@ export interface PlatformOptions extends LocalServerOptions {
   onNotifyBatch?: (summary: NotifySummary, event: DynamoDBStreamEvent) => void;
 }
 
-/** Ingest environments at most: enough for the HTTP API's 100 requests/s at a few ms each, without a cold start
- * for every burst on a 2-core machine. Lambda would scale out further. */
-const INGEST_ENVIRONMENTS = 4;
+/**
+ * Ingest environments at most. Each is a V8 isolate that compiles the SDK and the handler afresh (about half a core
+ * for its first 20 s under load) on a 2-core machine, and one handles 50 requests/s in about a quarter of a core;
+ * two ride out a burst. Lambda would scale out further.
+ */
+const INGEST_ENVIRONMENTS = 2;
 
 /** `fn`, telling `seen` about each successful response and the event it answered. */
 function observed<R>(fn: FunctionInvoker, seen: (response: R, event: unknown) => void): FunctionInvoker {

@@ -12,16 +12,21 @@ import { answerCpuRequests } from './thread-cpu.ts';
 
 export type ServerKind = 'dynamodb' | 'kinesis' | 'sns';
 
-/** What the parent asks for. */
+/** What the parent asks for: the servers this thread runs, each on a port (0: a free one). */
 export interface ServerWorkerData {
-  kind: ServerKind;
   host: string;
-  port: number;
+  servers: Array<{ kind: ServerKind; port: number }>;
 }
 
-/** Worker → parent: listening (with the HTTP/2 front's port for Kinesis), failed to listen, or closed. */
+/** Where one server listens; Kinesis also has its HTTP/2 front. */
+export interface ServerPorts {
+  port: number;
+  http2Port?: number;
+}
+
+/** Worker → parent: listening, failed to listen (nothing left listening), or closed. */
 export type ServerWorkerMessage =
-  | { type: 'listening'; port: number; http2Port?: number }
+  | { type: 'listening'; ports: Partial<Record<ServerKind, ServerPorts>> }
   | { type: 'failed'; message: string }
   | { type: 'closed' };
 
@@ -105,21 +110,25 @@ function listenError(kind: ServerKind, host: string, port: number, error: NodeJS
 if (parentPort) {
   const port = parentPort;
   answerCpuRequests();
-  const { kind, host, port: wanted } = workerData as ServerWorkerData;
+  const { host, servers } = workerData as ServerWorkerData;
+  const started: Array<Awaited<ReturnType<typeof start>>> = [];
+  const closeAll = () => Promise.allSettled(started.map((server) => server.close()));
   try {
-    const server = await start(kind, host, wanted);
+    const ports: Partial<Record<ServerKind, ServerPorts>> = {};
+    for (const { kind, port: wanted } of servers) {
+      const server = await start(kind, host, wanted);
+      started.push(server);
+      ports[kind] = { port: server.port, ...('http2Port' in server ? { http2Port: server.http2Port } : {}) };
+    }
     port.on('message', async (command: ServerWorkerCommand) => {
       if (command.type !== 'close') return;
-      await server.close().catch(() => undefined);
+      await closeAll();
       port.postMessage({ type: 'closed' } satisfies ServerWorkerMessage);
       port.close();
     });
-    port.postMessage({
-      type: 'listening',
-      port: server.port,
-      ...('http2Port' in server ? { http2Port: server.http2Port } : {}),
-    } satisfies ServerWorkerMessage);
+    port.postMessage({ type: 'listening', ports } satisfies ServerWorkerMessage);
   } catch (error) {
+    await closeAll();
     port.postMessage({ type: 'failed', message: (error as Error).message } satisfies ServerWorkerMessage);
     port.close();
   }

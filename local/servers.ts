@@ -1,5 +1,11 @@
 import type { Worker } from 'node:worker_threads';
-import type { ServerKind, ServerWorkerCommand, ServerWorkerData, ServerWorkerMessage } from './server-worker.ts';
+import type {
+  ServerKind,
+  ServerPorts,
+  ServerWorkerCommand,
+  ServerWorkerData,
+  ServerWorkerMessage,
+} from './server-worker.ts';
 import { workerCpuMs } from './thread-cpu.ts';
 import { startWorker } from './worker-thread.ts';
 
@@ -9,6 +15,8 @@ export interface LocalServerOptions {
   dynamodbPort?: number;
   kinesisPort?: number;
   snsPort?: number;
+  /** Default `shared`: one thread for the three servers. */
+  serverThreads?: ServerThreads;
 }
 
 /** Base URLs of the local servers; SNS and SQS share one fauxqs server. */
@@ -26,8 +34,8 @@ export interface LocalServers {
   /** kinesalite behind an HTTP/2 front, for the AWS SDK's default Kinesis client (h2c-proxy.ts). */
   kinesisHttp2Endpoint: string;
   ports: { dynamodb: number; kinesis: number; sns: number };
-  /** CPU milliseconds of each server's thread so far (Linux), for the load test's account of the time. */
-  cpuMs(): Promise<Partial<Record<ServerKind, number>>>;
+  /** CPU milliseconds of each server thread so far (Linux), by the servers it runs (`dynamodb+kinesis+sns`). */
+  cpuMs(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -36,16 +44,23 @@ export class LocalServerError extends Error {
   override name = 'LocalServerError';
 }
 
-interface RunningServer {
+/** One thread of servers and where they listen. */
+interface ServerThread {
   worker: Worker;
-  port: number;
-  http2Port?: number;
+  ports: Partial<Record<ServerKind, ServerPorts>>;
 }
 
 /**
+ * How the servers share threads. One thread for all three is the default: at 500 events/s they need about half a
+ * core between them, and each thread is a V8 isolate of its own (heap, collector and compiler work) on a 2-core
+ * machine; `each` gives every server its own thread.
+ */
+export type ServerThreads = 'shared' | 'each';
+
+/**
  * Starts dynalite (DynamoDB), kinesalite (Kinesis, with its HTTP/2 front) and fauxqs (SNS + SQS) in memory on
- * `host` (loopback by default), each in its own worker thread: these single-threaded servers then use the cores the
- * functions and event sources leave free, instead of queueing behind them on one event loop.
+ * `host` (loopback by default), in worker threads: these single-threaded servers then use the core the functions and
+ * event sources leave free, instead of queueing behind them on one event loop.
  * @example const servers = await startLocalServers(); // ports chosen by the OS
  */
 export async function startLocalServers(options: LocalServerOptions = {}): Promise<LocalServers> {
@@ -56,34 +71,34 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     sns: options.snsPort ?? 0,
   };
   const kinds = Object.keys(wanted) as ServerKind[];
-  const results = await Promise.allSettled(kinds.map((kind) => startServer({ kind, host, port: wanted[kind] })));
-  const running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const stopAll = () => Promise.allSettled(running.map(stopServer)).then(() => undefined);
+  const groups = (options.serverThreads ?? 'shared') === 'each' ? kinds.map((k) => [k]) : [kinds];
+  const results = await Promise.allSettled(
+    groups.map((group) => startThread({ host, servers: group.map((kind) => ({ kind, port: wanted[kind] })) })),
+  );
+  const threads = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stopAll = () => Promise.allSettled(threads.map(stopThread)).then(() => undefined);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await stopAll();
     throw failed.reason;
   }
-  const [dynamodb, kinesis, sns] = running as [RunningServer, RunningServer, RunningServer];
+  const ports = Object.assign({}, ...threads.map((t) => t.ports)) as Record<ServerKind, ServerPorts>;
   let stopping: Promise<void> | undefined;
-  const snsEndpoint = endpoint(host, sns.port);
+  const snsEndpoint = endpoint(host, ports.sns.port);
   return {
     host,
     endpoints: {
-      dynamodb: endpoint(host, dynamodb.port),
-      kinesis: endpoint(host, kinesis.port),
+      dynamodb: endpoint(host, ports.dynamodb.port),
+      kinesis: endpoint(host, ports.kinesis.port),
       sns: snsEndpoint,
       sqs: snsEndpoint,
     },
-    kinesisHttp2Endpoint: endpoint(host, kinesis.http2Port ?? 0),
-    ports: { dynamodb: dynamodb.port, kinesis: kinesis.port, sns: sns.port },
+    kinesisHttp2Endpoint: endpoint(host, ports.kinesis.http2Port ?? 0),
+    ports: { dynamodb: ports.dynamodb.port, kinesis: ports.kinesis.port, sns: ports.sns.port },
     cpuMs: async () => {
-      const [d, k, s] = await Promise.all([dynamodb, kinesis, sns].map((server) => workerCpuMs(server.worker)));
-      return {
-        ...(d === undefined ? {} : { dynamodb: d }),
-        ...(k === undefined ? {} : { kinesis: k }),
-        ...(s === undefined ? {} : { sns: s }),
-      };
+      const cpu = await Promise.all(threads.map((t) => workerCpuMs(t.worker)));
+      const named = threads.map((t, i) => [Object.keys(t.ports).join('+'), cpu[i]] as const);
+      return Object.fromEntries(named.filter((entry): entry is [string, number] => entry[1] !== undefined));
     },
     stop: () => {
       stopping ??= stopAll();
@@ -96,32 +111,28 @@ function endpoint(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-async function startServer(data: ServerWorkerData): Promise<RunningServer> {
+async function startThread(data: ServerWorkerData): Promise<ServerThread> {
   const worker = await startWorker(new URL('./server-worker.ts', import.meta.url), { ...data });
+  const names = data.servers.map((s) => s.kind).join(', ');
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
       void worker.terminate();
       reject(error);
     };
-    worker.once('error', (error) => fail(new LocalServerError(`local server ${data.kind} failed: ${error.message}`)));
-    worker.once('exit', (code) => fail(new LocalServerError(`local server ${data.kind} exited with code ${code}`)));
+    worker.once('error', (error) => fail(new LocalServerError(`local servers (${names}) failed: ${error.message}`)));
+    worker.once('exit', (code) => fail(new LocalServerError(`local servers (${names}) exited with code ${code}`)));
     worker.once('message', (message: ServerWorkerMessage) => {
       worker.removeAllListeners('exit');
       worker.removeAllListeners('error');
       if (message.type === 'failed') return fail(new LocalServerError(message.message));
-      if (message.type !== 'listening') return fail(new LocalServerError(`local server ${data.kind}: no port`));
-      // The server's thread keeps the process alive only while the process has other work.
-      resolve({
-        worker,
-        port: message.port,
-        ...(message.http2Port === undefined ? {} : { http2Port: message.http2Port }),
-      });
+      if (message.type !== 'listening') return fail(new LocalServerError(`local servers (${names}): no ports`));
+      resolve({ worker, ports: message.ports });
     });
   });
 }
 
-/** Closes the server (its idle keep-alive sockets too), then ends its thread. */
-async function stopServer(server: RunningServer): Promise<void> {
+/** Closes the thread's servers (their idle keep-alive sockets too), then ends it. */
+async function stopThread(server: ServerThread): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     server.worker.on('message', (message: ServerWorkerMessage) => {
       if (message.type === 'closed') resolve();
