@@ -30,13 +30,14 @@ export type PlatformCommand = { type: 'stats' } | { type: 'stop' };
 if (!process.send) throw new Error('bench/load-platform.ts runs as a child of bench/load.ts (IPC channel)');
 const send = (message: PlatformReady | PlatformStats) => process.send?.(message);
 
-// Set by `npm run load -- --batching-window MS --ingest-environments N`, to try the platform's settings.
-const { LOAD_BATCHING_WINDOW_MS: window, LOAD_INGEST_ENVIRONMENTS: ingest } = process.env;
+// Set by `npm run load -- --batching-window MS --ingest-environments N --server-threads each`, to try settings.
+const { LOAD_BATCHING_WINDOW_MS: window, LOAD_INGEST_ENVIRONMENTS: ingest, LOAD_SERVER_THREADS: threads } = process.env;
 const platform = await startPlatform({
   apiPort: 0,
   logLevel: 'ERROR',
   ...(window ? { batchingWindowMs: Number(window) } : {}),
   ...(ingest ? { maxEnvironments: { ingest: Number(ingest) } } : {}),
+  ...(threads === 'each' || threads === 'shared' ? { serverThreads: threads } : {}),
 });
 send({
   type: 'ready',

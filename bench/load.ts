@@ -29,6 +29,7 @@ const HELP = `npm run load [-- options]: posts a night of signed alarms to the l
   --profile DIR       start the platform under node --cpu-prof, profiles written to DIR (one per thread)
   --batching-window MS     the rules source's batching window in the started platform (its default otherwise)
   --ingest-environments N  how many ingest environments the started platform may run (its default otherwise)
+  --server-threads shared|each  the local servers in one thread, or one thread each
   --node-option OPT   a node or V8 option for the platform process (repeatable), e.g. --max-semi-space-size=32
   --settle S          how long to wait for the platform to account for every event   default 120
   -h, --help          this text
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     'node-option': { type: 'string', multiple: true, default: [] },
     'batching-window': { type: 'string' },
     'ingest-environments': { type: 'string' },
+    'server-threads': { type: 'string' },
     settle: { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -107,6 +109,7 @@ async function startChild(): Promise<Target> {
       ...process.env,
       ...(values['batching-window'] ? { LOAD_BATCHING_WINDOW_MS: values['batching-window'] } : {}),
       ...(values['ingest-environments'] ? { LOAD_INGEST_ENVIRONMENTS: values['ingest-environments'] } : {}),
+      ...(values['server-threads'] ? { LOAD_SERVER_THREADS: values['server-threads'] } : {}),
     },
   });
   const ready = await new Promise<PlatformReady>((resolve, reject) => {
@@ -220,6 +223,15 @@ const inboxReaders = Object.entries(target.deskQueues).map(async ([deskId, queue
 });
 
 const statsSamples: PlatformStats[] = [];
+/** Cores the platform used between two samples, and how much of it no named thread did. */
+function cores(from: PlatformStats, to: PlatformStats): string {
+  const wall = to.at - from.at;
+  const named = Object.keys(to.threadCpuMs).reduce(
+    (sum, k) => sum + to.threadCpuMs[k]! - (from.threadCpuMs[k] ?? 0),
+    0,
+  );
+  return `${((to.cpuMs - from.cpuMs) / wall).toFixed(2)} cores (others ${((to.cpuMs - from.cpuMs - named) / wall).toFixed(2)})`;
+}
 const sampleStats = async () => {
   if (target.stats) statsSamples.push(await target.stats());
 };
@@ -272,10 +284,10 @@ for (let sent = 0, i = 0; sent < total; i++) {
   if (performance.now() - progressAt >= 10_000) {
     progressAt = performance.now();
     await sampleStats();
-    const last = statsSamples.at(-1);
+    const [before, last] = statsSamples.slice(-2);
     console.log(
       `  ${Math.round((progressAt - start) / 1000)} s: ${fmt(eventsSent)} sent, ${fmt(acceptedIds.size)} accepted, ` +
-        `${inFlight.size} requests open${last ? `, rules ${fmt(last.rules.records)} records` : ''}`,
+        `${inFlight.size} requests open${last && before ? `, rules ${fmt(last.rules.records)} records, platform ${cores(before, last)}` : ''}`,
     );
   }
 }
@@ -366,7 +378,8 @@ if (atEndOfPosting && statsSamples[0]) {
     .sort((a, b) => b[1] - a[1]);
   console.log(
     `platform   CPU ${(cpu / 1000).toFixed(1)} s in ${(wall / 1000).toFixed(1)} s = ${(cpu / wall).toFixed(2)} cores, ${(cpu / Math.max(1, acceptedIds.size)).toFixed(2)} ms per event; ` +
-      `CPU by thread: ${busy.map(([k, u]) => `${k} ${Math.round(u * 100)}%`).join(', ')} of a core; ` +
+      `CPU by thread: ${busy.map(([k, u]) => `${k} ${Math.round(u * 100)}%`).join(', ')}, ` +
+      `others (V8 compiler and GC helpers, libuv) ${Math.round((cpu / wall - busy.reduce((sum, [, u]) => sum + u, 0)) * 100)}% of a core; ` +
       `environments started: ${Object.entries(last.functions)
         .map(([k, f]) => `${k} ${f.coldStarts}`)
         .join(', ')}`,
