@@ -31,6 +31,8 @@ const HELP = `npm run load [-- options]: posts a night of signed alarms to the l
   --ingest-environments N  how many ingest environments the started platform may run (its default otherwise)
   --server-threads shared|each  the local servers in one thread, or one thread each
   --node-option OPT   a node or V8 option for the platform process (repeatable), e.g. --max-semi-space-size=32
+  --steady-after S    latencies are also given for what was posted from S seconds on   default 20
+                      (every environment cold at the start: V8 compiles the SDK and handlers in each)
   --settle S          how long to wait for the platform to account for every event   default 120
   -h, --help          this text
 
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     'ingest-environments': { type: 'string' },
     'server-threads': { type: 'string' },
     settle: { type: 'string', default: '120' },
+    'steady-after': { type: 'string', default: '20' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -74,6 +77,7 @@ const rate = number('rate', 1, 100_000);
 const duration = number('duration', 1, 3600);
 const batch = Math.round(number('batch', 1, 500));
 const settleSeconds = number('settle', 1, 3600);
+const steadyAfter = number('steady-after', 0, 3600);
 const burst = /^(\d+)-(\d+)$/.exec(values.burst);
 if (!burst || Number(burst[1]) < 1 || Number(burst[2]) < Number(burst[1])) {
   console.error(`--burst must be MIN-MAX with 1 ≤ MIN ≤ MAX, got "${values.burst}"`);
@@ -178,7 +182,8 @@ const events = new NightEvents(mix, run, Number(values.seed));
 /** When each source's first event was posted: the start of its incident's ingest→SMS latency. */
 const firstPosted = new Map<string, number>();
 const acceptedIds = new Set<string>();
-const answers: number[] = [];
+/** Latencies, each with when its request (or its incident's first event) was posted, ms after the start. */
+const answers: Array<{ at: number; ms: number }> = [];
 const statuses = new Map<number, number>();
 let requests = 0;
 let eventsSent = 0;
@@ -186,7 +191,7 @@ let failedRequests = 0;
 let scheduleLagMax = 0;
 
 // Desk inboxes are read throughout, so an alert's arrival is the queue's own SentTimestamp.
-const smsLatencies: number[] = [];
+const smsLatencies: Array<{ at: number; ms: number }> = [];
 const alertsByDesk = new Map<string, number>();
 let readingInboxes = true;
 const inboxReaders = Object.entries(target.deskQueues).map(async ([deskId, queueUrl]) => {
@@ -211,7 +216,8 @@ const inboxReaders = Object.entries(target.deskQueues).map(async ([deskId, queue
       alertsByDesk.set(deskId, (alertsByDesk.get(deskId) ?? 0) + 1);
       const sent = Number(m.Attributes?.SentTimestamp);
       const posted = firstPosted.get(source);
-      if (posted !== undefined && Number.isFinite(sent)) smsLatencies.push(sent - posted);
+      if (posted !== undefined && Number.isFinite(sent))
+        smsLatencies.push({ at: posted - wallStart, ms: sent - posted });
     }
     await target.clients.sqs.send(
       new DeleteMessageBatchCommand({
@@ -246,6 +252,7 @@ await sampleStats();
 const total = Math.round(rate * duration);
 const interval = (batch / rate) * 1000;
 const start = performance.now();
+const wallStart = Date.now();
 const inFlight = new Set<Promise<void>>();
 let progressAt = start;
 for (let sent = 0, i = 0; sent < total; i++) {
@@ -268,7 +275,7 @@ for (let sent = 0, i = 0; sent < total; i++) {
     contentType: 'application/json',
   })
     .then(({ status, body: answer }) => {
-      answers.push(performance.now() - t0);
+      answers.push({ at: t0 - start, ms: performance.now() - t0 });
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       for (const r of (answer as Partial<IngestSummary>).results ?? []) {
         if (r.status === 'accepted' && r.id) acceptedIds.add(r.id);
@@ -344,8 +351,14 @@ await sampleStats();
 readingInboxes = false;
 await Promise.all(inboxReaders);
 
-const answerSorted = answers.sort((a, b) => a - b);
-const smsSorted = smsLatencies.sort((a, b) => a - b);
+/** p50, p99 and max of the whole run, and of what was posted once the platform had warmed up. */
+function latencies(list: Array<{ at: number; ms: number }>): string {
+  const line = (items: Array<{ at: number; ms: number }>) => {
+    const sorted = items.map((i) => i.ms).sort((a, b) => a - b);
+    return `p50 ${ms(percentile(sorted, 50))}  p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted.at(-1) ?? Number.NaN)}`;
+  };
+  return `${line(list)}   from ${steadyAfter} s on: ${line(list.filter((i) => i.at >= steadyAfter * 1000))}`;
+}
 const statusLine = [...statuses].map(([s, n]) => `${s}×${fmt(n)}`).join(', ');
 console.log(
   `\nposted     ${fmt(requests)} requests, ${fmt(eventsSent)} events in ${postingSeconds.toFixed(1)} s (generator lag max ${ms(scheduleLagMax)}, ` +
@@ -354,11 +367,10 @@ console.log(
 console.log(
   `answers    ${statusLine}${failedRequests ? `, ${failedRequests} without an answer` : ''}; ${fmt(acceptedIds.size)} events accepted`,
 );
+console.log(`answer latency      ${latencies(answers)}`);
 console.log(
-  `answer latency          p50 ${ms(percentile(answerSorted, 50))}   p99 ${ms(percentile(answerSorted, 99))}   max ${ms(answerSorted.at(-1) ?? Number.NaN)}`,
-);
-console.log(
-  `ingest→SMS latency      p50 ${ms(percentile(smsSorted, 50))}   p99 ${ms(percentile(smsSorted, 99))}   max ${ms(smsSorted.at(-1) ?? Number.NaN)}   (${fmt(smsSorted.length)} desk deliveries of ${fmt(accounting.incidents.length)} incidents' first alerts)`,
+  `ingest→SMS latency  ${latencies(smsLatencies)}\n` +
+    `                    (${fmt(smsLatencies.length)} desk deliveries of the first alerts of ${fmt(accounting.incidents.length)} incidents)`,
 );
 if (atEndOfPosting && statsSamples[0]) {
   const first = statsSamples[0];
