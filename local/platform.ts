@@ -15,10 +15,10 @@ import type { Integration } from '../shared/domain/integrations.ts';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { type FunctionName, functionSettings } from '../shared/function-settings.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
-import type { FunctionInvoker } from './function-invoker.ts';
+import { type FunctionInvoker, inProcessModule, type LocalFunctionRunner } from './function-invoker.ts';
 import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
-import { LambdaFunction } from './lambda-function.ts';
+import { LambdaFunction, SharedEnvironment } from './lambda-function.ts';
 import { ensureLocalIntegrations, INTEGRATIONS_FILE } from './local-integrations.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
@@ -36,6 +36,13 @@ export interface PlatformOptions extends LocalServerOptions {
   shardCount?: number;
   /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Where the handlers run. `shared` (default): all three in one execution environment (a worker thread), an
+   * invocation that overruns stopped with everything else it was running. `environments`: each function in
+   * environments of its own, one invocation at a time each, as in Lambda, for about a third more CPU per event.
+   * `in-process`: imported into this thread, as local mode did before: an overrun fails but cannot be stopped.
+   */
+  functions?: 'shared' | 'environments' | 'in-process';
   /** Execution environments each function may run at most (default: ingest 2, rules one per shard, notify 1). */
   maxEnvironments?: Partial<Record<FunctionName, number>>;
   /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
@@ -79,8 +86,10 @@ export interface Platform {
   stream: KinesisEventStream;
   rules: KinesisEventSource;
   notify: TableStreamSource;
-  /** The three functions, each in its own execution environments (worker threads). */
-  functions: Record<FunctionName, LambdaFunction>;
+  /** The three functions as the event sources and the HTTP API invoke them. */
+  functions: Record<FunctionName, LocalFunctionRunner>;
+  /** CPU milliseconds of the functions' environments (Linux), by function, or `functions` when they share one. */
+  functionsCpuMs(): Promise<Record<string, number>>;
   failures: { rules: KinesisBatchFailure[]; notify: TableStreamFailure[] };
   /** Resolves when every record put so far has gone through rules and every due alert through notify. */
   settle(): Promise<void>;
@@ -129,17 +138,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
     // Code in this process that imports a handler itself (tests) finds the same configuration.
     Object.assign(process.env, shared, ...Object.values(only));
-    const lambda = (name: FunctionName, defaultEnvironments: number) =>
-      new LambdaFunction({
-        functionName: `sanwang-${name}`,
-        module: new URL(`../functions/${name}/handler.ts`, import.meta.url),
-        timeoutMs: functionSettings[name].timeoutSeconds * 1000,
-        memoryMB: functionSettings[name].memorySize,
-        environment: { ...shared, POWERTOOLS_SERVICE_NAME: `sanwang-${name}`, ...only[name] },
-        region: clients.region,
-        maxEnvironments: options.maxEnvironments?.[name] ?? defaultEnvironments,
-      });
-    const functions: Record<FunctionName, LambdaFunction> = {
+    const settings = (name: FunctionName) => ({
+      functionName: `sanwang-${name}`,
+      module: new URL(`../functions/${name}/handler.ts`, import.meta.url),
+      timeoutMs: functionSettings[name].timeoutSeconds * 1000,
+      memoryMB: functionSettings[name].memorySize,
+      region: clients.region,
+      environment: { ...shared, POWERTOOLS_SERVICE_NAME: `sanwang-${name}`, ...only[name] },
+    });
+    const mode = options.functions ?? 'shared';
+    const host =
+      mode === 'shared'
+        ? new SharedEnvironment((['ingest', 'rules', 'notify'] as const).map((name) => settings(name)))
+        : undefined;
+    const lambda = (name: FunctionName, defaultEnvironments: number): LocalFunctionRunner => {
+      const fn = settings(name);
+      if (host) return host.function(fn.functionName);
+      if (mode === 'in-process') return inProcessModule({ ...fn, memoryLimitInMB: fn.memoryMB });
+      return new LambdaFunction({ ...fn, maxEnvironments: options.maxEnvironments?.[name] ?? defaultEnvironments });
+    };
+    const functions: Record<FunctionName, LocalFunctionRunner> = {
       ingest: lambda('ingest', INGEST_ENVIRONMENTS),
       // One batch per shard at a time (parallelization factor 1), and one table stream shard locally.
       rules: lambda('rules', (options.shardCount ?? 2) * rulesEventSource.parallelizationFactor),
@@ -209,6 +227,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       rules,
       notify,
       functions,
+      functionsCpuMs: async () => {
+        if (host) return { functions: (await host.usage()).cpuMs };
+        const cpu = await Promise.all(Object.entries(functions).map(async ([k, f]) => [k, await f.cpuMs()] as const));
+        return Object.fromEntries(cpu);
+      },
       failures,
       settle: async () => {
         await rules.drain({ timeoutMs: 30_000 });

@@ -43,7 +43,7 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
 const TRANSITION_MS = 10;
 
 /** Starts one server on host:port; resolves with its port and a close(). Throws a message naming server and cause. */
-async function start(kind: ServerKind, host: string, port: number) {
+export async function startServer(kind: ServerKind, host: string, port: number) {
   if (kind === 'sns') {
     // buildApp + listen instead of startFauxqs: startFauxqs always binds 0.0.0.0, and its `host` option only
     // rewrites queue URLs (to sqs.<region>.<host>), it does not choose the interface.
@@ -111,12 +111,12 @@ if (parentPort) {
   const port = parentPort;
   answerCpuRequests();
   const { host, servers } = workerData as ServerWorkerData;
-  const started: Array<Awaited<ReturnType<typeof start>>> = [];
+  const started: Array<Awaited<ReturnType<typeof startServer>>> = [];
   const closeAll = () => Promise.allSettled(started.map((server) => server.close()));
   try {
     const ports: Partial<Record<ServerKind, ServerPorts>> = {};
     for (const { kind, port: wanted } of servers) {
-      const server = await start(kind, host, wanted);
+      const server = await startServer(kind, host, wanted);
       started.push(server);
       ports[kind] = { port: server.port, ...('http2Port' in server ? { http2Port: server.http2Port } : {}) };
     }

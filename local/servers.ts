@@ -55,7 +55,7 @@ interface ServerThread {
  * core between them, and each thread is a V8 isolate of its own (heap, collector and compiler work) on a 2-core
  * machine; `each` gives every server its own thread.
  */
-export type ServerThreads = 'shared' | 'each';
+export type ServerThreads = 'shared' | 'each' | 'main';
 
 /**
  * Starts dynalite (DynamoDB), kinesalite (Kinesis, with its HTTP/2 front) and fauxqs (SNS + SQS) in memory on
@@ -71,6 +71,7 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     sns: options.snsPort ?? 0,
   };
   const kinds = Object.keys(wanted) as ServerKind[];
+  if (options.serverThreads === 'main') return startHere(host, kinds, wanted);
   const groups = (options.serverThreads ?? 'shared') === 'each' ? kinds.map((k) => [k]) : [kinds];
   const results = await Promise.allSettled(
     groups.map((group) => startThread({ host, servers: group.map((kind) => ({ kind, port: wanted[kind] })) })),
@@ -102,6 +103,41 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     },
     stop: () => {
       stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}
+
+/** The servers in this thread (as before they had threads of their own), to compare under load. */
+async function startHere(host: string, kinds: ServerKind[], wanted: Record<ServerKind, number>): Promise<LocalServers> {
+  const { startServer } = await import('./server-worker.ts');
+  const started: Array<Awaited<ReturnType<typeof startServer>>> = [];
+  const ports: Partial<Record<ServerKind, ServerPorts>> = {};
+  try {
+    for (const kind of kinds) {
+      const server = await startServer(kind, host, wanted[kind]);
+      started.push(server);
+      ports[kind] = { port: server.port, ...('http2Port' in server ? { http2Port: server.http2Port } : {}) };
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw new LocalServerError((error as Error).message);
+  }
+  const p = ports as Record<ServerKind, ServerPorts>;
+  let stopping: Promise<void> | undefined;
+  return {
+    host,
+    endpoints: {
+      dynamodb: endpoint(host, p.dynamodb.port),
+      kinesis: endpoint(host, p.kinesis.port),
+      sns: endpoint(host, p.sns.port),
+      sqs: endpoint(host, p.sns.port),
+    },
+    kinesisHttp2Endpoint: endpoint(host, p.kinesis.http2Port ?? 0),
+    ports: { dynamodb: p.dynamodb.port, kinesis: p.kinesis.port, sns: p.sns.port },
+    cpuMs: async () => ({}),
+    stop: () => {
+      stopping ??= Promise.allSettled(started.map((s) => s.close())).then(() => undefined);
       return stopping;
     },
   };

@@ -10,7 +10,12 @@ import { createLocalAwsClients, type LocalAwsClients } from '../../local/aws-cli
 import { startIngestServer } from '../../local/ingest-server.ts';
 import { KinesisEventSource } from '../../local/kinesis-event-source.ts';
 import { FunctionTimeoutError } from '../../local/lambda-context.ts';
-import { FunctionError, LambdaFunction, type LambdaFunctionOptions } from '../../local/lambda-function.ts';
+import {
+  FunctionError,
+  LambdaFunction,
+  type LambdaFunctionOptions,
+  SharedEnvironment,
+} from '../../local/lambda-function.ts';
 import { ensureStream } from '../../local/provision.ts';
 import { type LocalServers, startLocalServers } from '../../local/servers.ts';
 import { functionSettings } from '../../shared/function-settings.ts';
@@ -97,6 +102,39 @@ describe('LambdaFunction (execution environments in worker threads)', () => {
     const fn = lambda({ module: fixture('failing-init') });
     await expect(fn.start()).rejects.toThrow('invalid configuration: TABLE_NAME: required');
     await expect(fn.invoke({})).rejects.toBeInstanceOf(FunctionError);
+  });
+});
+
+describe('SharedEnvironment (every function in one worker thread)', () => {
+  const settings = (functionName: string, timeoutMs: number): LambdaFunctionOptions => ({
+    functionName,
+    module: fixture('counting-handler'),
+    timeoutMs,
+    memoryMB: 256,
+    environment: { FIXTURE_VALUE: functionName },
+  });
+
+  it('runs the functions side by side with a fresh context each, and stops all of them when one overruns', async () => {
+    const host = new SharedEnvironment([settings('sanwang-fast', 15_000), settings('sanwang-slow', 1_000)]);
+    running.push(host);
+    const fast = host.function('sanwang-fast');
+    const slow = host.function('sanwang-slow');
+    await host.start();
+    const first = (await fast.invoke({})) as Summary;
+    expect(first.remainingMs).toBeGreaterThan(10_000);
+
+    // The fast function's invocation was still running when the slow one's overran: it stops with the environment.
+    const [overrun, bystander] = await Promise.allSettled([
+      slow.invoke({ overrun: 'await' }),
+      fast.invoke({ overrun: 'await' }),
+    ]);
+    expect(overrun).toMatchObject({ status: 'rejected', reason: expect.any(FunctionTimeoutError) });
+    expect(bystander).toMatchObject({ status: 'rejected', reason: { name: 'Runtime.ExitError' } });
+
+    const after = (await fast.invoke({})) as Summary;
+    expect(after.invocations).toBe(1);
+    expect(fast.stats).toMatchObject({ invocations: 3, errors: 1, timeouts: 0, coldStarts: 2, environments: 1 });
+    expect(slow.stats).toMatchObject({ invocations: 1, errors: 1, timeouts: 1 });
   });
 });
 
