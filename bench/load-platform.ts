@@ -37,7 +37,8 @@ const platform = await startPlatform({
   logLevel: 'ERROR',
   ...(window ? { batchingWindowMs: Number(window) } : {}),
   ...(ingest ? { maxEnvironments: { ingest: Number(ingest) } } : {}),
-  ...(threads === 'each' || threads === 'shared' ? { serverThreads: threads } : {}),
+  ...(threads === 'each' || threads === 'shared' || threads === 'main' ? { serverThreads: threads } : {}),
+  ...(isFunctionsMode(process.env.LOAD_FUNCTIONS) ? { functions: process.env.LOAD_FUNCTIONS } : {}),
 });
 send({
   type: 'ready',
@@ -52,10 +53,12 @@ async function threadCpu(): Promise<Record<string, number>> {
   const main = ownThreadCpuMs();
   // Optional calls: a platform without worker threads (before they came) has only the main thread to show.
   const servers = (await platform.servers.cpuMs?.()) ?? {};
-  const functions = await Promise.all(
-    Object.entries(platform.functions ?? {}).map(async ([name, fn]) => [name, await fn.cpuMs()] as const),
-  );
-  return { ...(main === undefined ? {} : { main }), ...servers, ...Object.fromEntries(functions) };
+  const functions = (await platform.functionsCpuMs?.()) ?? {};
+  return { ...(main === undefined ? {} : { main }), ...servers, ...functions };
+}
+
+function isFunctionsMode(mode: string | undefined): mode is 'shared' | 'environments' | 'in-process' {
+  return mode === 'shared' || mode === 'environments' || mode === 'in-process';
 }
 
 process.on('message', async (command: PlatformCommand) => {

@@ -29,7 +29,8 @@ const HELP = `npm run load [-- options]: posts a night of signed alarms to the l
   --profile DIR       start the platform under node --cpu-prof, profiles written to DIR (one per thread)
   --batching-window MS     the rules source's batching window in the started platform (its default otherwise)
   --ingest-environments N  how many ingest environments the started platform may run (its default otherwise)
-  --server-threads shared|each  the local servers in one thread, or one thread each
+  --server-threads shared|each|main  the local servers in one thread, one thread each, or the platform's own
+  --functions shared|environments|in-process  how the started platform runs its handlers (platform.ts)
   --node-option OPT   a node or V8 option for the platform process (repeatable), e.g. --max-semi-space-size=32
   --steady-after S    latencies are also given for what was posted from S seconds on   default 20
                       (every environment cold at the start: V8 compiles the SDK and handlers in each)
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     'batching-window': { type: 'string' },
     'ingest-environments': { type: 'string' },
     'server-threads': { type: 'string' },
+    functions: { type: 'string' },
     settle: { type: 'string', default: '120' },
     'steady-after': { type: 'string', default: '20' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -114,6 +116,7 @@ async function startChild(): Promise<Target> {
       ...(values['batching-window'] ? { LOAD_BATCHING_WINDOW_MS: values['batching-window'] } : {}),
       ...(values['ingest-environments'] ? { LOAD_INGEST_ENVIRONMENTS: values['ingest-environments'] } : {}),
       ...(values['server-threads'] ? { LOAD_SERVER_THREADS: values['server-threads'] } : {}),
+      ...(values.functions ? { LOAD_FUNCTIONS: values.functions } : {}),
     },
   });
   const ready = await new Promise<PlatformReady>((resolve, reject) => {
