@@ -2,14 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { functionSettings, HTTP_API_INTEGRATION_TIMEOUT_SECONDS } from '../shared/function-settings.ts';
+import { type FunctionInvoker, inProcessFunction, withDeadline } from './function-invoker.ts';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface IngestServerOptions {
   host?: string;
   port?: number;
-  handler: HttpHandler;
-  context: Context;
+  /** The ingest function: each request is one invocation with a fresh context and the function's timeout. */
+  function?: FunctionInvoker;
+  /** Or a handler run in this thread, with the ingest function's timeout (tests). */
+  handler?: HttpHandler;
+  /** API Gateway stops waiting after this and answers 504, whatever the function still does. Default 30 s. */
+  integrationTimeoutMs?: number;
+  /** Clock of the request times and of an in-process handler's context (tests). */
+  now?: () => number;
   /** The stage's throttling, as API Gateway applies it: a token bucket of `burst` refilled at `rate` per second. */
   rateLimit?: { rate: number; burst: number };
   /** API Gateway refuses larger bodies before the function runs (HTTP APIs take 10 MB). */
@@ -20,13 +28,25 @@ export interface IngestServerOptions {
 export async function startIngestServer(
   options: IngestServerOptions,
 ): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const fn =
+    options.function ??
+    (options.handler
+      ? inProcessFunction(
+          { functionName: 'sanwang-ingest', timeoutMs: functionSettings.ingest.timeoutSeconds * 1000 },
+          options.handler as never,
+          options.now,
+        )
+      : undefined);
+  if (!fn) throw new Error('startIngestServer needs the ingest function (function) or a handler');
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? HTTP_API_INTEGRATION_TIMEOUT_SECONDS * 1000;
   const rate = options.rateLimit ?? { rate: 100, burst: 200 };
   const maxBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
   let tokens = rate.burst;
-  let refilledAt = Date.now();
+  const clock = options.now ?? Date.now;
+  let refilledAt = clock();
 
   const server: Server = createServer(async (req, res) => {
-    const now = Date.now();
+    const now = clock();
     tokens = Math.min(rate.burst, tokens + ((now - refilledAt) / 1000) * rate.rate);
     refilledAt = now;
     if (tokens < 1) {
@@ -40,11 +60,21 @@ export async function startIngestServer(
       return;
     }
     try {
-      const result = await options.handler(toEvent(req, body, now), options.context);
+      // The integration timeout runs from the request's arrival: waiting for a free environment and a cold start
+      // count against it, as in API Gateway.
+      const result = (await withDeadline(
+        fn.invoke(toEvent(req, body, now)),
+        integrationTimeoutMs - (clock() - now),
+        () => new IntegrationTimeoutError(integrationTimeoutMs),
+      )) as APIGatewayProxyStructuredResultV2;
       res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
     } catch (error) {
-      // API Gateway's answer when the integration fails.
-      console.error('ingest handler failed:', error);
+      if (error instanceof IntegrationTimeoutError) {
+        res.writeHead(504, { 'content-type': 'application/json' }).end('{"message":"Gateway Timeout"}');
+        return;
+      }
+      // API Gateway's answer when the function fails: it threw, crashed or ran past its timeout.
+      console.error('ingest function failed:', error instanceof Error ? `${error.name}: ${error.message}` : error);
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
     }
   });
@@ -67,6 +97,13 @@ export async function startIngestServer(
     port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+class IntegrationTimeoutError extends Error {
+  override name = 'IntegrationTimeoutError';
+  constructor(ms: number) {
+    super(`the integration did not answer within ${ms} ms`);
+  }
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {

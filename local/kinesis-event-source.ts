@@ -9,8 +9,9 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { localLambdaContext, localRoleArn } from './lambda-context.ts';
-import { type BatchFailure, PollingSource } from './polling-source.ts';
+import type { FunctionInvoker } from './function-invoker.ts';
+import { localRoleArn } from './lambda-context.ts';
+import { type BatchFailure, PollingSource, sourceFunction } from './polling-source.ts';
 import { type LocalLogger, runBatch, type StreamHandler, type StreamRetryPolicy } from './stream-batch.ts';
 import { sleep } from './wait.ts';
 
@@ -26,9 +27,12 @@ const kinesisFacts = {
 export interface KinesisEventSourceOptions extends StreamRetryPolicy {
   kinesis: KinesisClient;
   streamName: string;
-  handler: StreamHandler<KinesisStreamEvent>;
+  /** The function, run as Lambda runs it (lambda-function.ts); or `handler`, run in this thread. */
+  function?: FunctionInvoker;
+  handler?: StreamHandler<KinesisStreamEvent>;
   /** Names the function in the context and in invokeIdentityArn. Default `<streamName>-consumer`. */
   functionName?: string;
+  /** Timeout of an in-process `handler`: past it the invocation fails and is retried. Default 60 s. */
   functionTimeoutMs?: number;
   /** Default 100. */
   batchSize?: number;
@@ -36,8 +40,10 @@ export interface KinesisEventSourceOptions extends StreamRetryPolicy {
   maxBatchingWindowMs?: number;
   /** Default TRIM_HORIZON: a fresh local stream holds only this run's records. */
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** Pause after a poll that found nothing. Default 50. */
+  /** Pause after a poll that found nothing. Default 1000: Lambda reads each shard at a base rate of once a second. */
   pollIntervalMs?: number;
+  /** Pause between reads while a batching window fills. Default 200 (Kinesis allows 5 reads a second per shard). */
+  windowPollIntervalMs?: number;
   onFailure?: (failure: KinesisBatchFailure) => void | Promise<void>;
   /** Clock for record age and the context deadline. */
   now?: () => number;
@@ -66,6 +72,7 @@ export class KinesisEventSource extends PollingSource {
   private readonly options: KinesisEventSourceOptions;
   private shards: ShardReader[] = [];
   private streamArn = '';
+  private fn?: FunctionInvoker;
 
   constructor(options: KinesisEventSourceOptions) {
     super(options, `Kinesis source for ${options.streamName}`);
@@ -80,6 +87,7 @@ export class KinesisEventSource extends PollingSource {
     const { kinesis, streamName } = this.options;
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     this.streamArn = summary.StreamDescriptionSummary?.StreamARN ?? '';
+    this.fn ??= sourceFunction(this.options, this.functionName, this.streamArn.split(':')[3], this.now);
     const known = new Map(this.shards.map((s) => [s.shardId, s]));
     const startAt: Position = { type: this.options.startingPosition ?? 'TRIM_HORIZON' };
     this.shards = (await this.listShards()).map((shard) => {
@@ -120,7 +128,7 @@ export class KinesisEventSource extends PollingSource {
 
   private async pollShard(shard: ShardReader): Promise<void> {
     const signal = (this.abort as AbortController).signal;
-    const pollInterval = this.options.pollIntervalMs ?? 50;
+    const pollInterval = this.options.pollIntervalMs ?? 1000;
     while (!signal.aborted && !shard.closed) {
       this.polls += 1;
       const poll = this.polls;
@@ -138,7 +146,7 @@ export class KinesisEventSource extends PollingSource {
       }
       if (records.length === 0) {
         shard.caughtUpAtPoll = poll;
-        await sleep(pollInterval, signal);
+        await this.idle(pollInterval, signal);
         continue;
       }
       await runBatch(records, {
@@ -187,7 +195,7 @@ export class KinesisEventSource extends PollingSource {
       const full = records.length >= batchSize || !page.NextShardIterator;
       if (full || signal.aborted || Date.now() >= windowEnd) return records;
       if (fetched.length === 0) {
-        await sleep(Math.min(this.options.pollIntervalMs ?? 50, windowEnd - Date.now()), signal);
+        await sleep(Math.min(this.options.windowPollIntervalMs ?? 200, windowEnd - Date.now()), signal);
       }
     }
   }
@@ -210,8 +218,12 @@ export class KinesisEventSource extends PollingSource {
     return shard.iterator;
   }
 
+  private get functionName(): string {
+    return this.options.function?.functionName ?? this.options.functionName ?? `${this.options.streamName}-consumer`;
+  }
+
   private toLambdaRecord(shardId: string, record: KinesisRecord): KinesisStreamRecord {
-    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
+    const { functionName } = this;
     const sequenceNumber = record.SequenceNumber ?? '';
     return {
       eventSource: 'aws:kinesis',
@@ -231,14 +243,9 @@ export class KinesisEventSource extends PollingSource {
     };
   }
 
-  private async invoke(records: KinesisStreamRecord[]): Promise<unknown> {
-    const functionName = this.options.functionName ?? `${this.options.streamName}-consumer`;
-    const context = localLambdaContext(
-      { functionName, timeoutMs: this.options.functionTimeoutMs, region: this.streamArn.split(':')[3] },
-      this.now,
-    );
-    // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
-    return this.options.handler({ Records: structuredClone(records) }, context);
+  private invoke(records: KinesisStreamRecord[]): Promise<unknown> {
+    // The invoker hands the function its own copy: a handler that mutates its event cannot change a retry.
+    return (this.fn as FunctionInvoker).invoke({ Records: records });
   }
 }
 

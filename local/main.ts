@@ -116,6 +116,7 @@ writeLocalApiState({
   table: platform.resources.tableName,
   kinesis: endpoints.kinesis,
   stream: platform.resources.streamName,
+  sqs: endpoints.sqs,
   integrations: resolve(INTEGRATIONS_FILE),
   pid: process.pid,
 });

@@ -13,11 +13,12 @@ import type { BatchSummary } from '../shared/app/rules-processor.ts';
 import { type DutyDesk, DutyDeskList } from '../shared/domain/duty-desks.ts';
 import type { Integration } from '../shared/domain/integrations.ts';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
+import { type FunctionName, functionSettings } from '../shared/function-settings.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
-import { startH2cProxy } from './h2c-proxy.ts';
+import { type FunctionInvoker, inProcessModule, type LocalFunctionRunner } from './function-invoker.ts';
 import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
-import { localLambdaContext } from './lambda-context.ts';
+import { LambdaFunction, SharedEnvironment } from './lambda-function.ts';
 import { ensureLocalIntegrations, INTEGRATIONS_FILE } from './local-integrations.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
@@ -35,10 +36,39 @@ export interface PlatformOptions extends LocalServerOptions {
   shardCount?: number;
   /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Where the handlers run. `shared` (default): all three in one execution environment (a worker thread), an
+   * invocation that overruns stopped with everything else it was running. `environments`: each function in
+   * environments of its own, one invocation at a time each, as in Lambda, for about a third more CPU per event.
+   * `in-process`: imported into this thread, as local mode did before: an overrun fails but cannot be stopped.
+   */
+  functions?: 'shared' | 'environments' | 'in-process';
+  /** Execution environments each function may run at most (default: ingest 2, rules one per shard, notify 1). */
+  maxEnvironments?: Partial<Record<FunctionName, number>>;
   /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
   batchingWindowMs?: number;
   onRulesBatch?: (summary: BatchSummary, event: KinesisStreamEvent) => void;
   onNotifyBatch?: (summary: NotifySummary, event: DynamoDBStreamEvent) => void;
+}
+
+/**
+ * Ingest environments at most. Each is a V8 isolate that compiles the SDK and the handler afresh (about half a core
+ * for its first 20 s under load) on a 2-core machine, and one handles 50 requests/s in about a quarter of a core;
+ * two ride out a burst. Lambda would scale out further.
+ */
+const INGEST_ENVIRONMENTS = 2;
+
+/** `fn`, telling `seen` about each successful response and the event it answered. */
+function observed<R>(fn: FunctionInvoker, seen: (response: R, event: unknown) => void): FunctionInvoker {
+  return {
+    functionName: fn.functionName,
+    timeoutMs: fn.timeoutMs,
+    invoke: async (event) => {
+      const response = (await fn.invoke(event)) as R;
+      seen(response, event);
+      return response;
+    },
+  };
 }
 
 /** Names as in the stack, so a reader can map local output onto the deployed resources. */
@@ -56,6 +86,10 @@ export interface Platform {
   stream: KinesisEventStream;
   rules: KinesisEventSource;
   notify: TableStreamSource;
+  /** The three functions as the event sources and the HTTP API invoke them. */
+  functions: Record<FunctionName, LocalFunctionRunner>;
+  /** CPU milliseconds of the functions' environments (Linux), by function, or `functions` when they share one. */
+  functionsCpuMs(): Promise<Record<string, number>>;
   failures: { rules: KinesisBatchFailure[]; notify: TableStreamFailure[] };
   /** Resolves when every record put so far has gone through rules and every due alert through notify. */
   settle(): Promise<void>;
@@ -87,45 +121,79 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     );
     for (const device of devices) await registry.register(device, new Date());
 
-    const kinesisH2 = await startH2cProxy(servers.endpoints.kinesis, servers.host);
-    // The handlers read their configuration from the environment at import, exactly as in Lambda.
-    Object.assign(process.env, localEndpointEnv(servers.endpoints), {
-      AWS_ENDPOINT_URL_KINESIS: kinesisH2.url,
+    // The handlers read their configuration from the environment at Init, exactly as in Lambda; each function sees
+    // only its own variables (the stack's), the endpoints of the local servers and Lambda's own.
+    const shared = {
+      ...localEndpointEnv(servers.endpoints),
+      AWS_ENDPOINT_URL_KINESIS: servers.kinesisHttp2Endpoint,
       TABLE_NAME: resources.tableName,
-      TOPIC_ARN: resources.topicArn,
-      STREAM_NAME: resources.streamName,
-      INTEGRATIONS_FILE: resolve(integrationsFile),
       TIME_ZONE: options.timeZone ?? 'Asia/Shanghai',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_DEV: 'true',
+    };
+    const only: Record<FunctionName, Record<string, string>> = {
+      ingest: { STREAM_NAME: resources.streamName, INTEGRATIONS_FILE: resolve(integrationsFile) },
+      rules: {},
+      notify: { TOPIC_ARN: resources.topicArn },
+    };
+    // Code in this process that imports a handler itself (tests) finds the same configuration.
+    Object.assign(process.env, shared, ...Object.values(only));
+    const settings = (name: FunctionName) => ({
+      functionName: `sanwang-${name}`,
+      module: new URL(`../functions/${name}/handler.ts`, import.meta.url),
+      timeoutMs: functionSettings[name].timeoutSeconds * 1000,
+      memoryMB: functionSettings[name].memorySize,
+      region: clients.region,
+      environment: { ...shared, POWERTOOLS_SERVICE_NAME: `sanwang-${name}`, ...only[name] },
     });
-    const rulesModule = await import('../functions/rules/handler.ts');
-    const notifyModule = await import('../functions/notify/handler.ts');
-    const ingestModule = await import('../functions/ingest/handler.ts');
+    const mode = options.functions ?? 'shared';
+    const host =
+      mode === 'shared'
+        ? new SharedEnvironment((['ingest', 'rules', 'notify'] as const).map((name) => settings(name)))
+        : undefined;
+    const lambda = (name: FunctionName, defaultEnvironments: number): LocalFunctionRunner => {
+      const fn = settings(name);
+      if (host) return host.function(fn.functionName);
+      if (mode === 'in-process') return inProcessModule({ ...fn, memoryLimitInMB: fn.memoryMB });
+      return new LambdaFunction({ ...fn, maxEnvironments: options.maxEnvironments?.[name] ?? defaultEnvironments });
+    };
+    const functions: Record<FunctionName, LocalFunctionRunner> = {
+      ingest: lambda('ingest', INGEST_ENVIRONMENTS),
+      // One batch per shard at a time (parallelization factor 1), and one table stream shard locally.
+      rules: lambda('rules', (options.shardCount ?? 2) * rulesEventSource.parallelizationFactor),
+      notify: lambda('notify', 1),
+    };
+    const stopFunctions = () => Promise.all(Object.values(functions).map((fn) => fn.stop()));
+    try {
+      await Promise.all(Object.values(functions).map((fn) => fn.start()));
+    } catch (error) {
+      await stopFunctions();
+      throw error;
+    }
     const api = await startIngestServer({
       port: options.apiPort ?? 8787,
       ...(options.host ? { host: options.host } : {}),
-      handler: ingestModule.handler as never,
-      context: localLambdaContext({ functionName: 'sanwang-ingest' }),
+      function: functions.ingest,
+    }).catch(async (error: unknown) => {
+      await stopFunctions();
+      throw error;
     });
 
     const failures: Platform['failures'] = { rules: [], notify: [] };
     const rules = new KinesisEventSource({
       kinesis: clients.kinesis,
       streamName: resources.streamName,
-      functionName: 'sanwang-rules',
+      function: observed(
+        functions.rules,
+        (response: KinesisStreamBatchResponse & { summary?: BatchSummary }, event) => {
+          if (response.summary) options.onRulesBatch?.(response.summary, event as KinesisStreamEvent);
+        },
+      ),
       batchSize: rulesEventSource.batchSize,
       maxBatchingWindowMs: options.batchingWindowMs ?? 200,
       bisectBatchOnError: rulesEventSource.bisectBatchOnError,
       maxRetryAttempts: rulesEventSource.retryAttempts,
       maxRecordAgeSeconds: rulesEventSource.maxRecordAgeSeconds,
-      handler: async (event: KinesisStreamEvent, context) => {
-        const response = (await rulesModule.handler(event, context)) as KinesisStreamBatchResponse & {
-          summary?: BatchSummary;
-        };
-        if (response.summary) options.onRulesBatch?.(response.summary, event);
-        return response;
-      },
       onFailure: (failure) => {
         failures.rules.push(failure);
       },
@@ -133,18 +201,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const notify = new TableStreamSource({
       dynamodb: clients.dynamodb,
       tableName: resources.tableName,
-      functionName: 'sanwang-notify',
+      function: observed(functions.notify, (response: DynamoDBBatchResponse & { summary?: NotifySummary }, event) => {
+        if (response.summary) options.onNotifyBatch?.(response.summary, event as DynamoDBStreamEvent);
+      }),
       batchSize: notifyEventSource.batchSize,
       bisectBatchOnError: notifyEventSource.bisectBatchOnError,
       maxRetryAttempts: notifyEventSource.retryAttempts,
       maxRecordAgeSeconds: notifyEventSource.maxRecordAgeSeconds,
-      handler: async (event: DynamoDBStreamEvent, context) => {
-        const response = (await notifyModule.handler(event, context)) as DynamoDBBatchResponse & {
-          summary?: NotifySummary;
-        };
-        if (response.summary) options.onNotifyBatch?.(response.summary, event);
-        return response;
-      },
       onFailure: (failure) => {
         failures.notify.push(failure);
       },
@@ -163,6 +226,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       stream: new KinesisEventStream({ client: clients.kinesis, streamName: resources.streamName }),
       rules,
       notify,
+      functions,
+      functionsCpuMs: async () => {
+        if (host) return { functions: (await host.usage()).cpuMs };
+        const cpu = await Promise.all(Object.entries(functions).map(async ([k, f]) => [k, await f.cpuMs()] as const));
+        return Object.fromEntries(cpu);
+      },
       failures,
       settle: async () => {
         await rules.drain({ timeoutMs: 30_000 });
@@ -172,8 +241,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         stopped ??= (async () => {
           await api.close();
           await Promise.allSettled([rules.stop(), notify.stop()]);
+          await stopFunctions();
           clients.destroy();
-          await kinesisH2.close();
           await servers.stop();
         })();
         return stopped;

@@ -1,9 +1,11 @@
+import { type FunctionInvoker, inProcessFunction } from './function-invoker.ts';
 import {
   type DiscardReason,
   type EventSourceStats,
   emptyStats,
   type LocalLogger,
   retryPolicyWithDefaults,
+  type StreamHandler,
   type StreamRetryPolicy,
 } from './stream-batch.ts';
 import { sleep } from './wait.ts';
@@ -29,6 +31,29 @@ export interface RecordFacts<R> {
   arrivalSeconds(record: R): number;
 }
 
+/** Timeout of an in-process handler that names none: the rules function's (shared/function-settings.ts). */
+const IN_PROCESS_TIMEOUT_MS = 60_000;
+
+/** The function a source invokes: the one it was given, else its in-process handler with a timeout. */
+export function sourceFunction(
+  options: { function?: FunctionInvoker; handler?: StreamHandler<never>; functionTimeoutMs?: number },
+  functionName: string,
+  region: string | undefined,
+  now: () => number,
+): FunctionInvoker {
+  if (options.function) return options.function;
+  if (!options.handler) throw new Error(`the event source for ${functionName} needs a function or a handler`);
+  return inProcessFunction(
+    {
+      functionName,
+      timeoutMs: options.functionTimeoutMs ?? IN_PROCESS_TIMEOUT_MS,
+      ...(region ? { region } : {}),
+    },
+    options.handler,
+    now,
+  );
+}
+
 /** What every local event source shares: its retry policy, clock, logger and counters, and its start/stop/drain life. */
 export abstract class PollingSource {
   protected readonly policy: Required<StreamRetryPolicy>;
@@ -40,6 +65,8 @@ export abstract class PollingSource {
   protected polls = 0;
   private loop?: Promise<void>;
   private stopping?: Promise<void>;
+  /** Ends the idle pauses under way: drain() asks for a fresh look instead of waiting out the poll interval. */
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     options: StreamRetryPolicy & { now?: () => number; logger?: LocalLogger },
@@ -82,13 +109,17 @@ export abstract class PollingSource {
     return this.stopping;
   }
 
-  /** Resolves once a poll that began after this call found nothing left and no batch is in flight. */
+  /**
+   * Resolves once a poll that began after this call found nothing left and no batch is in flight. It cuts idle
+   * pauses short, so a caught-up source answers at once instead of after its poll interval.
+   */
   async drain({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     const since = this.polls;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) throw new Error(`${this.label} is not running`);
       if (this.caughtUpSince(since)) return;
+      for (const wake of this.wakers) wake();
       if (Date.now() >= deadline) {
         const behind = this.behind(since);
         throw new Error(
@@ -97,6 +128,18 @@ export abstract class PollingSource {
         );
       }
       await sleep(5);
+    }
+  }
+
+  /** The pause after a poll that found nothing: `ms`, or less when stopped or drained. */
+  protected async idle(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    this.wakers.add(wake);
+    try {
+      await sleep(ms, AbortSignal.any([signal, woken.signal]));
+    } finally {
+      this.wakers.delete(wake);
     }
   }
 

@@ -1,9 +1,13 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
-import { buildApp } from 'fauxqs';
-import kinesalite from 'kinesalite';
-import { installSnsCompat } from './fauxqs-compat.ts';
+import type { Worker } from 'node:worker_threads';
+import type {
+  ServerKind,
+  ServerPorts,
+  ServerWorkerCommand,
+  ServerWorkerData,
+  ServerWorkerMessage,
+} from './server-worker.ts';
+import { workerCpuMs } from './thread-cpu.ts';
+import { startWorker } from './worker-thread.ts';
 
 /** Where to listen; port 0 lets the OS choose a free port. */
 export interface LocalServerOptions {
@@ -11,6 +15,8 @@ export interface LocalServerOptions {
   dynamodbPort?: number;
   kinesisPort?: number;
   snsPort?: number;
+  /** Default `shared`: one thread for the three servers. */
+  serverThreads?: ServerThreads;
 }
 
 /** Base URLs of the local servers; SNS and SQS share one fauxqs server. */
@@ -25,7 +31,11 @@ export interface LocalEndpoints {
 export interface LocalServers {
   host: string;
   endpoints: LocalEndpoints;
+  /** kinesalite behind an HTTP/2 front, for the AWS SDK's default Kinesis client (h2c-proxy.ts). */
+  kinesisHttp2Endpoint: string;
   ports: { dynamodb: number; kinesis: number; sns: number };
+  /** CPU milliseconds of each server thread so far (Linux), by the servers it runs (`dynamodb+kinesis+sns`). */
+  cpuMs(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -34,103 +44,138 @@ export class LocalServerError extends Error {
   override name = 'LocalServerError';
 }
 
-// Short state transitions keep table and stream creation fast; provision still waits for ACTIVE.
-const TRANSITION_MS = 10;
+/** One thread of servers and where they listen. */
+interface ServerThread {
+  worker: Worker;
+  ports: Partial<Record<ServerKind, ServerPorts>>;
+}
 
 /**
- * Starts dynalite (DynamoDB), kinesalite (Kinesis) and fauxqs (SNS + SQS) in memory on `host` (loopback by default).
+ * How the servers share threads. One thread for all three is the default: at 500 events/s they need about half a
+ * core between them, and each thread is a V8 isolate of its own (heap, collector and compiler work) on a 2-core
+ * machine; `each` gives every server its own thread.
+ */
+export type ServerThreads = 'shared' | 'each' | 'main';
+
+/**
+ * Starts dynalite (DynamoDB), kinesalite (Kinesis, with its HTTP/2 front) and fauxqs (SNS + SQS) in memory on
+ * `host` (loopback by default), in worker threads: these single-threaded servers then use the core the functions and
+ * event sources leave free, instead of queueing behind them on one event loop.
  * @example const servers = await startLocalServers(); // ports chosen by the OS
  */
 export async function startLocalServers(options: LocalServerOptions = {}): Promise<LocalServers> {
   const host = options.host ?? '127.0.0.1';
-  const started: Array<() => Promise<void>> = [];
-  const stopAll = () => Promise.allSettled(started.map((stop) => stop())).then(() => undefined);
-  try {
-    const dynamo = dynalite({
-      createTableMs: TRANSITION_MS,
-      deleteTableMs: TRANSITION_MS,
-      updateTableMs: TRANSITION_MS,
-    });
-    const dynamodbPort = await listenHttp(dynamo, 'DynamoDB (dynalite)', host, options.dynamodbPort ?? 0);
-    started.push(() => closeHttp(dynamo));
-
-    const kinesis = kinesalite({
-      createStreamMs: TRANSITION_MS,
-      deleteStreamMs: TRANSITION_MS,
-      updateStreamMs: TRANSITION_MS,
-      shardLimit: 100,
-    });
-    const kinesisPort = await listenHttp(kinesis, 'Kinesis (kinesalite)', host, options.kinesisPort ?? 0);
-    started.push(() => closeHttp(kinesis));
-
-    // buildApp + listen instead of startFauxqs: startFauxqs always binds 0.0.0.0, and its `host` option only
-    // rewrites queue URLs (to sqs.<region>.<host>), it does not choose the interface.
-    const sns = buildApp({ logger: false });
-    installSnsCompat(sns);
-    const snsPort = await listenFauxqs(sns, host, options.snsPort ?? 0);
-    started.push(() => sns.close());
-
-    let stopping: Promise<void> | undefined;
-    const snsEndpoint = endpoint(host, snsPort);
-    return {
-      host,
-      endpoints: {
-        dynamodb: endpoint(host, dynamodbPort),
-        kinesis: endpoint(host, kinesisPort),
-        sns: snsEndpoint,
-        sqs: snsEndpoint,
-      },
-      ports: { dynamodb: dynamodbPort, kinesis: kinesisPort, sns: snsPort },
-      stop: () => {
-        stopping ??= stopAll();
-        return stopping;
-      },
-    };
-  } catch (error) {
+  const wanted: Record<ServerKind, number> = {
+    dynamodb: options.dynamodbPort ?? 0,
+    kinesis: options.kinesisPort ?? 0,
+    sns: options.snsPort ?? 0,
+  };
+  const kinds = Object.keys(wanted) as ServerKind[];
+  if (options.serverThreads === 'main') return startHere(host, kinds, wanted);
+  const groups = (options.serverThreads ?? 'shared') === 'each' ? kinds.map((k) => [k]) : [kinds];
+  const results = await Promise.allSettled(
+    groups.map((group) => startThread({ host, servers: group.map((kind) => ({ kind, port: wanted[kind] })) })),
+  );
+  const threads = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stopAll = () => Promise.allSettled(threads.map(stopThread)).then(() => undefined);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await stopAll();
-    throw error;
+    throw failed.reason;
   }
+  const ports = Object.assign({}, ...threads.map((t) => t.ports)) as Record<ServerKind, ServerPorts>;
+  let stopping: Promise<void> | undefined;
+  const snsEndpoint = endpoint(host, ports.sns.port);
+  return {
+    host,
+    endpoints: {
+      dynamodb: endpoint(host, ports.dynamodb.port),
+      kinesis: endpoint(host, ports.kinesis.port),
+      sns: snsEndpoint,
+      sqs: snsEndpoint,
+    },
+    kinesisHttp2Endpoint: endpoint(host, ports.kinesis.http2Port ?? 0),
+    ports: { dynamodb: ports.dynamodb.port, kinesis: ports.kinesis.port, sns: ports.sns.port },
+    cpuMs: async () => {
+      const cpu = await Promise.all(threads.map((t) => workerCpuMs(t.worker)));
+      const named = threads.map((t, i) => [Object.keys(t.ports).join('+'), cpu[i]] as const);
+      return Object.fromEntries(named.filter((entry): entry is [string, number] => entry[1] !== undefined));
+    },
+    stop: () => {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}
+
+/** The servers in this thread (as before they had threads of their own), to compare under load. */
+async function startHere(host: string, kinds: ServerKind[], wanted: Record<ServerKind, number>): Promise<LocalServers> {
+  const { startServer } = await import('./server-worker.ts');
+  const started: Array<Awaited<ReturnType<typeof startServer>>> = [];
+  const ports: Partial<Record<ServerKind, ServerPorts>> = {};
+  try {
+    for (const kind of kinds) {
+      const server = await startServer(kind, host, wanted[kind]);
+      started.push(server);
+      ports[kind] = { port: server.port, ...('http2Port' in server ? { http2Port: server.http2Port } : {}) };
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw new LocalServerError((error as Error).message);
+  }
+  const p = ports as Record<ServerKind, ServerPorts>;
+  let stopping: Promise<void> | undefined;
+  return {
+    host,
+    endpoints: {
+      dynamodb: endpoint(host, p.dynamodb.port),
+      kinesis: endpoint(host, p.kinesis.port),
+      sns: endpoint(host, p.sns.port),
+      sqs: endpoint(host, p.sns.port),
+    },
+    kinesisHttp2Endpoint: endpoint(host, p.kinesis.http2Port ?? 0),
+    ports: { dynamodb: p.dynamodb.port, kinesis: p.kinesis.port, sns: p.sns.port },
+    cpuMs: async () => ({}),
+    stop: () => {
+      stopping ??= Promise.allSettled(started.map((s) => s.close())).then(() => undefined);
+      return stopping;
+    },
+  };
 }
 
 function endpoint(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function listenHttp(server: Server, label: string, host: string, port: number): Promise<number> {
+async function startThread(data: ServerWorkerData): Promise<ServerThread> {
+  const worker = await startWorker(new URL('./server-worker.ts', import.meta.url), { ...data });
+  const names = data.servers.map((s) => s.kind).join(', ');
   return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(listenError(label, host, port, error));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
+    const fail = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    worker.once('error', (error) => fail(new LocalServerError(`local servers (${names}) failed: ${error.message}`)));
+    worker.once('exit', (code) => fail(new LocalServerError(`local servers (${names}) exited with code ${code}`)));
+    worker.once('message', (message: ServerWorkerMessage) => {
+      worker.removeAllListeners('exit');
+      worker.removeAllListeners('error');
+      if (message.type === 'failed') return fail(new LocalServerError(message.message));
+      if (message.type !== 'listening') return fail(new LocalServerError(`local servers (${names}): no ports`));
+      resolve({ worker, ports: message.ports });
     });
   });
 }
 
-async function listenFauxqs(app: ReturnType<typeof buildApp>, host: string, port: number): Promise<number> {
-  try {
-    const address = await app.listen({ host, port });
-    return Number(new URL(address).port);
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw listenError('SNS/SQS (fauxqs)', host, port, error as NodeJS.ErrnoException);
-  }
-}
-
-function listenError(label: string, host: string, port: number, error: NodeJS.ErrnoException): LocalServerError {
-  const reason =
-    error.code === 'EADDRINUSE'
-      ? `port ${port} is already in use (pass another port, or 0 for a free one)`
-      : error.code === 'EADDRNOTAVAIL'
-        ? `address ${host} is not available on this machine`
-        : error.message;
-  return new LocalServerError(`${label} could not listen on ${host}:${port}: ${reason}`, { cause: error });
-}
-
-function closeHttp(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive sockets of SDK clients would otherwise hold close() open until they time out.
-    server.closeIdleConnections();
+/** Closes the thread's servers (their idle keep-alive sockets too), then ends it. */
+async function stopThread(server: ServerThread): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    server.worker.on('message', (message: ServerWorkerMessage) => {
+      if (message.type === 'closed') resolve();
+    });
+    server.worker.once('exit', () => resolve());
   });
+  server.worker.postMessage({ type: 'close' } satisfies ServerWorkerCommand);
+  await closed;
+  await server.worker.terminate();
 }

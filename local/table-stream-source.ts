@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
-import { localLambdaContext } from './lambda-context.ts';
-import { type BatchFailure, PollingSource } from './polling-source.ts';
+import type { FunctionInvoker } from './function-invoker.ts';
+import { type BatchFailure, PollingSource, sourceFunction } from './polling-source.ts';
 import { type LocalLogger, runBatch, type StreamHandler, type StreamRetryPolicy } from './stream-batch.ts';
 import { sleep } from './wait.ts';
 
@@ -26,9 +26,12 @@ const streamFacts = {
 export interface TableStreamSourceOptions extends StreamRetryPolicy {
   dynamodb: DynamoDBClient;
   tableName: string;
-  handler: StreamHandler<DynamoDBStreamEvent>;
+  /** The function, run as Lambda runs it (lambda-function.ts); or `handler`, run in this thread. */
+  function?: FunctionInvoker;
+  handler?: StreamHandler<DynamoDBStreamEvent>;
   /** Default `<tableName>-stream-consumer`. */
   functionName?: string;
+  /** Timeout of an in-process `handler`: past it the invocation fails and is retried. Default 60 s. */
   functionTimeoutMs?: number;
   /** Default 10. */
   batchSize?: number;
@@ -37,7 +40,7 @@ export interface TableStreamSourceOptions extends StreamRetryPolicy {
    * Items without it are delivered once per content. Default 'alertSeq'.
    */
   versionAttribute?: string;
-  /** Pause after a poll that found nothing new. Default 50. */
+  /** Pause after a poll that found nothing new. Default 250: Lambda polls a table stream's shards 4 times a second. */
   pollIntervalMs?: number;
   onFailure?: (failure: TableStreamFailure) => void | Promise<void>;
   now?: () => number;
@@ -64,6 +67,7 @@ export class TableStreamSource extends PollingSource {
   /** Item key → version delivered while it was pending; null once it left the index. */
   private readonly delivered = new Map<string, string | null>();
   private streamArn = '';
+  private fn?: FunctionInvoker;
   private sequence = 0n;
   private caughtUpAtPoll = -1;
 
@@ -83,6 +87,9 @@ export class TableStreamSource extends PollingSource {
       const label = new Date(this.now()).toISOString().replace('Z', '');
       this.streamArn = `${Table.TableArn}/stream/${label}`;
     }
+    const functionName =
+      this.options.function?.functionName ?? this.options.functionName ?? `${this.options.tableName}-stream-consumer`;
+    this.fn ??= sourceFunction(this.options, functionName, this.streamArn.split(':')[3], this.now);
   }
 
   protected run(signal: AbortSignal): Promise<void> {
@@ -109,7 +116,7 @@ export class TableStreamSource extends PollingSource {
       }
       if (due.length === 0) {
         this.caughtUpAtPoll = poll;
-        await sleep(this.options.pollIntervalMs ?? 50, signal);
+        await this.idle(this.options.pollIntervalMs ?? 250, signal);
         continue;
       }
       await runBatch(due, {
@@ -207,14 +214,9 @@ export class TableStreamSource extends PollingSource {
     };
   }
 
-  private async invoke(records: DynamoDBRecord[]): Promise<unknown> {
-    const functionName = this.options.functionName ?? `${this.options.tableName}-stream-consumer`;
-    const context = localLambdaContext(
-      { functionName, timeoutMs: this.options.functionTimeoutMs, region: this.streamArn.split(':')[3] },
-      this.now,
-    );
-    // A fresh copy per invocation: a handler that mutates its event must not change what a retry delivers.
-    return this.options.handler({ Records: structuredClone(records) }, context);
+  private invoke(records: DynamoDBRecord[]): Promise<unknown> {
+    // The invoker hands the function its own copy: a handler that mutates its event cannot change a retry.
+    return (this.fn as FunctionInvoker).invoke({ Records: records });
   }
 }
 

@@ -190,6 +190,26 @@ describe('KinesisEventSource', () => {
     expect(source.stats.lastError).toContain('DynamoDB unavailable');
   });
 
+  it('fails an invocation that runs past the function timeout and delivers the batch again', async () => {
+    const streamName = await newStream();
+    await put(streamName, readings('cam-1', 3));
+    // In this thread the overrun cannot be stopped (lambda-function.ts stops it in a worker); it is abandoned.
+    const { source, calls } = await kinesisSource(
+      streamName,
+      (_event, call) => (call === 1 ? new Promise(() => {}) : undefined),
+      { functionTimeoutMs: 200 },
+    );
+
+    await source.drain();
+
+    expect(calls()).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
+    expect(source.stats.lastError).toContain('Sandbox.Timedout: events-');
+    expect(source.stats.lastError).toContain('Task timed out after 0.20 seconds');
+  });
+
   it.each([
     ['an empty itemIdentifier', { batchItemFailures: [{ itemIdentifier: '' }] }],
     ['an unknown itemIdentifier', { batchItemFailures: [{ itemIdentifier: '4960000000000000' }] }],

@@ -1,8 +1,6 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startIngestServer } from '../../local/ingest-server.ts';
 
-const context = {} as Context;
 let close: (() => Promise<void>) | undefined;
 
 afterEach(async () => {
@@ -20,7 +18,6 @@ describe('local ingest server (the HTTP API in front of the ingest function)', (
       query?: unknown;
     } = {};
     const server = await startIngestServer({
-      context,
       handler: async (event) => {
         seen = {
           body: event.body,
@@ -48,7 +45,6 @@ describe('local ingest server (the HTTP API in front of the ingest function)', (
   it('answers 429 past the burst, as the stage throttling does, without calling the function', async () => {
     let calls = 0;
     const server = await startIngestServer({
-      context,
       rateLimit: { rate: 0.001, burst: 2 },
       handler: async () => {
         calls++;
@@ -65,7 +61,6 @@ describe('local ingest server (the HTTP API in front of the ingest function)', (
 
   it('answers 413 for a body over the gateway limit and 500 when the function fails', async () => {
     const server = await startIngestServer({
-      context,
       maxRequestBytes: 10,
       handler: async () => {
         throw new Error('boom');
