@@ -8,6 +8,7 @@ import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-l
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { alertSweep, notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
+import { functionSettings as limits } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
@@ -74,8 +75,8 @@ export class FunctionsStack extends Stack {
     this.rules = new HandlerFunction(this, 'Rules', {
       name: 'rules',
       description: 'Alarm stream -> rules -> incidents',
-      memorySize: 512,
-      timeout: Duration.seconds(60),
+      memorySize: limits.rules.memorySize,
+      timeout: Duration.seconds(limits.rules.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
@@ -124,8 +125,8 @@ export class FunctionsStack extends Stack {
     this.notify = new HandlerFunction(this, 'Notify', {
       name: 'notify',
       description: 'Incident table stream -> SMS alerts to duty desks',
-      memorySize: 256,
-      timeout: Duration.seconds(30),
+      memorySize: limits.notify.memorySize,
+      timeout: Duration.seconds(limits.notify.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
@@ -166,8 +167,8 @@ export class FunctionsStack extends Stack {
     this.sweep = new HandlerFunction(this, 'Sweep', {
       name: 'sweep',
       description: 'Every minute: alerts pending for more than a minute go before the notifier again',
-      memorySize: 256,
-      timeout: Duration.seconds(50),
+      memorySize: limits.sweep.memorySize,
+      timeout: Duration.seconds(limits.sweep.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: { TABLE_NAME: data.table.tableName },
     });

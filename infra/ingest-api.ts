@@ -9,6 +9,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { functionSettings as limits } from '../shared/function-settings.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 import { grantItems } from './table-grants.ts';
 
@@ -69,8 +70,8 @@ export class IngestApi extends Construct {
     this.handler = new HandlerFunction(this, 'Function', {
       name: 'ingest',
       description: 'Ingest API: signed integration requests -> alarm stream',
-      memorySize: 512,
-      timeout: Duration.seconds(15),
+      memorySize: limits.ingest.memorySize,
+      timeout: Duration.seconds(limits.ingest.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: {
         STREAM_NAME: props.stream.streamName,

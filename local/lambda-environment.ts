@@ -1,7 +1,9 @@
 // Runs inside a worker thread started by lambda-function.ts: one execution environment, hosting one function (or,
 // shared, every function), each handler module imported once.
 import { parentPort, workerData } from 'node:worker_threads';
+import { installClock } from '../shared/adapters/clock.ts';
 import { contextFor, type InvocationSpec } from './lambda-context.ts';
+import { SharedClock } from './shared-clock.ts';
 import { answerCpuRequests } from './thread-cpu.ts';
 
 /** Parent → environment: run one invocation of one hosted function. */
@@ -24,7 +26,12 @@ type Handler = (event: unknown, context: unknown) => unknown;
 if (parentPort) {
   const port = parentPort;
   answerCpuRequests();
-  const { functions } = workerData as { functions: Record<string, { module: string; exportName: string }> };
+  const { functions, clock } = workerData as {
+    functions: Record<string, { module: string; exportName: string }>;
+    clock?: SharedArrayBuffer;
+  };
+  // The platform's clock, before Init: the handlers read it through globalThis, whatever bundle they come from.
+  if (clock) installClock(new SharedClock(clock));
   // Init: each module's top level runs once per environment, as in Lambda (config, clients, middy).
   const handlers = new Map<string, Handler>();
   for (const [name, { module, exportName }] of Object.entries(functions)) {

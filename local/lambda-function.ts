@@ -24,6 +24,8 @@ export interface LambdaFunctionOptions {
    * another, or throttle past the function's concurrency). Default 4.
    */
   maxEnvironments?: number;
+  /** The platform's clock (local/shared-clock.ts), installed in the environment before Init. */
+  clock?: SharedArrayBuffer;
 }
 
 /** Counters of one function since it started. */
@@ -77,13 +79,14 @@ class Environment {
   constructor(
     code: URL,
     hosted: HostedFunction[],
-    settings: { env: Record<string, string>; memoryMB: number; label: string },
+    settings: { env: Record<string, string>; memoryMB: number; label: string; clock?: SharedArrayBuffer },
     private readonly onGone: (env: Environment) => void,
   ) {
     const label = settings.label;
     this.worker = new Worker(code, {
       execArgv: workerExecArgv(),
       workerData: {
+        ...(settings.clock ? { clock: settings.clock } : {}),
         functions: Object.fromEntries(
           hosted.map((h) => [
             h.options.functionName,
@@ -273,7 +276,12 @@ export class LambdaFunction implements FunctionInvoker {
   #create(): Environment {
     const { environment, handler } = this.#bundles as { environment: URL; handler: URL };
     const options = this.#options;
-    const settings = { env: lambdaEnvironment(options), memoryMB: options.memoryMB, label: options.functionName };
+    const settings = {
+      env: lambdaEnvironment(options),
+      memoryMB: options.memoryMB,
+      label: options.functionName,
+      ...(options.clock ? { clock: options.clock } : {}),
+    };
     const env = new Environment(environment, [{ options, handler }], settings, (gone) => {
       this.#goneCpuMs += gone.lastCpuMs;
       this.#all.delete(gone);
@@ -385,6 +393,7 @@ export class SharedEnvironment {
       env: { ...env, AWS_LAMBDA_FUNCTION_VERSION: '$LATEST' },
       memoryMB: this.#functions.reduce((sum, f) => sum + f.memoryMB, 0),
       label: 'the shared environment',
+      ...(this.#functions[0]?.clock ? { clock: this.#functions[0].clock } : {}),
     };
     this.#env = new Environment(environment, hosted, settings, (gone) => {
       this.#goneCpuMs += gone.lastCpuMs;

@@ -117,6 +117,8 @@ writeLocalApiState({
   kinesis: endpoints.kinesis,
   stream: platform.resources.streamName,
   sqs: endpoints.sqs,
+  failedBatches: platform.failureDestinations.rulesFolder,
+  notifyFailureQueue: platform.failureDestinations.notifyQueueUrl,
   integrations: resolve(INTEGRATIONS_FILE),
   pid: process.pid,
 });

@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type {
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
 } from 'aws-lambda';
+import { installClock } from '../shared/adapters/clock.ts';
 import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
 import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
 import type { NotifySummary } from '../shared/app/alert-notifier.ts';
+import type { SweepSummary } from '../shared/app/alert-sweeper.ts';
 import type { BatchSummary } from '../shared/app/rules-processor.ts';
 import { type DutyDesk, DutyDeskList } from '../shared/domain/duty-desks.ts';
 import type { Integration } from '../shared/domain/integrations.ts';
@@ -19,10 +23,14 @@ import { type FunctionInvoker, inProcessModule, type LocalFunctionRunner } from 
 import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
 import { LambdaFunction, SharedEnvironment } from './lambda-function.ts';
-import { ensureLocalIntegrations, INTEGRATIONS_FILE } from './local-integrations.ts';
+import { ensureLocalIntegrations, INTEGRATIONS_FILE, LOCAL_STATE_DIR } from './local-integrations.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
+import { SharedClock } from './shared-clock.ts';
 import { type TableStreamFailure, TableStreamSource } from './table-stream-source.ts';
+
+/** Local name of the notify mapping's on-failure queue (the stack's NotifyFailureQueue). */
+export const NOTIFY_FAILURE_QUEUE = 'sanwang-notify-failures';
 
 export interface PlatformOptions extends LocalServerOptions {
   desksFile?: string;
@@ -47,6 +55,15 @@ export interface PlatformOptions extends LocalServerOptions {
   maxEnvironments?: Partial<Record<FunctionName, number>>;
   /** Shorter than in AWS so the demo answers quickly; batches still fill during a storm. */
   batchingWindowMs?: number;
+  /** The platform's clock, shared with every function's environment. Default: one on the system time. */
+  clock?: SharedClock;
+  /**
+   * Where the rules mapping's failure destination writes the batches it gives up on, as Lambda writes them to S3
+   * (`npx sanwang replay rules` reads them). Default `.sanwang/failed-batches`.
+   */
+  failedBatchesDir?: string;
+  /** How often the sweep runs (EventBridge runs it every minute in AWS). Default 15 s, so alerts retry promptly. */
+  sweepIntervalMs?: number;
   onRulesBatch?: (summary: BatchSummary, event: KinesisStreamEvent) => void;
   onNotifyBatch?: (summary: NotifySummary, event: DynamoDBStreamEvent) => void;
 }
@@ -91,6 +108,12 @@ export interface Platform {
   /** CPU milliseconds of the functions' environments (Linux), by function, or `functions` when they share one. */
   functionsCpuMs(): Promise<Record<string, number>>;
   failures: { rules: KinesisBatchFailure[]; notify: TableStreamFailure[] };
+  /** The platform's clock; the demo moves it. */
+  clock: SharedClock;
+  /** Where failed rules batches are written, and the notify failure queue (for `sanwang replay`). */
+  failureDestinations: { rulesFolder: string; notifyQueueUrl: string };
+  /** Runs the sweep now, as its schedule would. */
+  sweep(): Promise<SweepSummary>;
   /** Resolves when every record put so far has gone through rules and every due alert through notify. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -112,6 +135,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       topicName: LOCAL_NAMES.topic,
       desks,
     });
+
+    const clock = options.clock ?? new SharedClock();
+    // Code in this thread (in-process handlers, the event sources) reads the same clock as the environments.
+    installClock(clock);
+    const rulesFolder = resolve(options.failedBatchesDir ?? join(LOCAL_STATE_DIR, 'failed-batches'));
+    const { QueueUrl: notifyQueueUrl } = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: NOTIFY_FAILURE_QUEUE }),
+    );
 
     const integrationsFile = options.integrationsFile ?? INTEGRATIONS_FILE;
     const integrations = ensureLocalIntegrations(integrationsFile);
@@ -135,6 +166,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ingest: { STREAM_NAME: resources.streamName, INTEGRATIONS_FILE: resolve(integrationsFile) },
       rules: {},
       notify: { TOPIC_ARN: resources.topicArn },
+      sweep: {},
     };
     // Code in this process that imports a handler itself (tests) finds the same configuration.
     Object.assign(process.env, shared, ...Object.values(only));
@@ -145,11 +177,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       memoryMB: functionSettings[name].memorySize,
       region: clients.region,
       environment: { ...shared, POWERTOOLS_SERVICE_NAME: `sanwang-${name}`, ...only[name] },
+      clock: clock.buffer,
     });
     const mode = options.functions ?? 'shared';
     const host =
       mode === 'shared'
-        ? new SharedEnvironment((['ingest', 'rules', 'notify'] as const).map((name) => settings(name)))
+        ? new SharedEnvironment((['ingest', 'rules', 'notify', 'sweep'] as const).map((name) => settings(name)))
         : undefined;
     const lambda = (name: FunctionName, defaultEnvironments: number): LocalFunctionRunner => {
       const fn = settings(name);
@@ -162,6 +195,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       // One batch per shard at a time (parallelization factor 1), and one table stream shard locally.
       rules: lambda('rules', (options.shardCount ?? 2) * rulesEventSource.parallelizationFactor),
       notify: lambda('notify', 1),
+      sweep: lambda('sweep', 1),
     };
     const stopFunctions = () => Promise.all(Object.values(functions).map((fn) => fn.stop()));
     try {
@@ -194,8 +228,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       bisectBatchOnError: rulesEventSource.bisectBatchOnError,
       maxRetryAttempts: rulesEventSource.retryAttempts,
       maxRecordAgeSeconds: rulesEventSource.maxRecordAgeSeconds,
-      onFailure: (failure) => {
+      onFailure: async (failure) => {
         failures.rules.push(failure);
+        await writeFailedBatch(rulesFolder, failure);
       },
     });
     const notify = new TableStreamSource({
@@ -208,12 +243,29 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       bisectBatchOnError: notifyEventSource.bisectBatchOnError,
       maxRetryAttempts: notifyEventSource.retryAttempts,
       maxRecordAgeSeconds: notifyEventSource.maxRecordAgeSeconds,
-      onFailure: (failure) => {
+      onFailure: async (failure) => {
         failures.notify.push(failure);
+        // As Lambda's SQS destination: the batch's metadata, not its records (the incidents stay in the table).
+        const { records: _records, ...metadata } = failure;
+        await clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: notifyQueueUrl, MessageBody: JSON.stringify(metadata) }),
+        );
       },
     });
     await rules.start();
     await notify.start();
+    // The sweep's schedule: one run at a time, as the scheduled rule with its function's concurrency would.
+    let sweeping: Promise<SweepSummary> | undefined;
+    const sweep = () => {
+      sweeping ??= (functions.sweep.invoke(scheduledEvent(clock.now())) as Promise<SweepSummary>).finally(() => {
+        sweeping = undefined;
+      });
+      return sweeping;
+    };
+    const schedule = setInterval(() => {
+      sweep().catch((error: unknown) => console.warn(`local sweep failed: ${String(error)}`));
+    }, options.sweepIntervalMs ?? 15_000);
+    schedule.unref();
 
     let stopped: Promise<void> | undefined;
     return {
@@ -233,12 +285,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         return Object.fromEntries(cpu);
       },
       failures,
+      clock,
+      failureDestinations: { rulesFolder, notifyQueueUrl: notifyQueueUrl! },
+      sweep,
       settle: async () => {
         await rules.drain({ timeoutMs: 30_000 });
         await notify.drain({ timeoutMs: 30_000 });
       },
       stop: () => {
         stopped ??= (async () => {
+          clearInterval(schedule);
+          await sweeping?.catch(() => undefined);
           await api.close();
           await Promise.allSettled([rules.stop(), notify.stop()]);
           await stopFunctions();
@@ -252,4 +309,32 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await servers.stop();
     throw error;
   }
+}
+
+/** Writes a failed batch as Lambda's S3 destination does: the metadata, and the invocation's event as `payload`. */
+async function writeFailedBatch(folder: string, failure: KinesisBatchFailure): Promise<void> {
+  const { records, ...info } = failure;
+  const document = {
+    requestContext: { condition: failure.reason, approximateInvokeCount: failure.approximateInvokeCount },
+    KinesisBatchInfo: info,
+    payload: JSON.stringify({ Records: records }),
+  };
+  await mkdir(folder, { recursive: true });
+  const name = `${failure.shardId}-${failure.startSequenceNumber}-${failure.endSequenceNumber}.json`;
+  await writeFile(join(folder, name), `${JSON.stringify(document)}\n`, { mode: 0o600 });
+}
+
+/** The event EventBridge hands a scheduled function. */
+function scheduledEvent(now: Date) {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:000000000000:rule/sanwang-sweep'],
+    detail: {},
+  };
 }

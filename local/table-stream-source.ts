@@ -36,10 +36,11 @@ export interface TableStreamSourceOptions extends StreamRetryPolicy {
   /** Default 10. */
   batchSize?: number;
   /**
-   * Attribute that changes each time an item's alert becomes due again; an item is delivered once per value.
-   * Items without it are delivered once per content. Default 'alertSeq'.
+   * Attributes that change each time an item's alert becomes due again (a new alert, a sweep's re-drive); an item
+   * is delivered once per combination of their values. Items with none are delivered once per content. Default
+   * ['alertSeq', 'alertWakes'].
    */
-  versionAttribute?: string;
+  versionAttributes?: readonly string[];
   /** Pause after a poll that found nothing new. Default 250: Lambda polls a table stream's shards 4 times a second. */
   pollIntervalMs?: number;
   onFailure?: (failure: TableStreamFailure) => void | Promise<void>;
@@ -156,12 +157,12 @@ export class TableStreamSource extends PollingSource {
     for (const [key, version] of this.delivered) {
       if (version !== null && !pendingKeys.has(key)) this.delivered.set(key, null);
     }
-    const versionAttribute = this.options.versionAttribute ?? 'alertSeq';
+    const versionAttributes = this.options.versionAttributes ?? ['alertSeq', 'alertWakes'];
     const batchSize = this.options.batchSize ?? 10;
     const due: PendingRecord[] = [];
     for (const item of items) {
       const key = itemKey(item);
-      const version = itemVersion(item, versionAttribute);
+      const version = itemVersion(item, versionAttributes);
       if (this.delivered.get(key) === version) continue;
       due.push({ key, version, record: this.toStreamRecord(item, this.delivered.has(key) ? 'MODIFY' : 'INSERT') });
       if (due.length === batchSize) break;
@@ -224,9 +225,11 @@ function itemKey(item: Record<string, AttributeValue>): string {
   return JSON.stringify([item[tableDesign.partitionKey]?.S, item[tableDesign.sortKey]?.S]);
 }
 
-function itemVersion(item: Record<string, AttributeValue>, versionAttribute: string): string {
-  const marker = item[versionAttribute];
-  if (marker) return `attribute:${JSON.stringify(toWireValue(marker))}`;
+function itemVersion(item: Record<string, AttributeValue>, versionAttributes: readonly string[]): string {
+  const markers = versionAttributes.map((name) => item[name]);
+  if (markers.some((m) => m !== undefined)) {
+    return `attribute:${JSON.stringify(markers.map((m) => (m ? toWireValue(m) : null)))}`;
+  }
   const content = Object.entries(toWireImage(item)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `content:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
 }

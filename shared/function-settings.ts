@@ -9,6 +9,8 @@ export const functionSettings = {
   rules: { timeoutSeconds: 60, memorySize: 512 },
   /** A table-stream batch of up to 10 alerts: claim, PublishBatch, record. */
   notify: { timeoutSeconds: 30, memorySize: 256 },
+  /** Every minute: the alerts pending for more than a minute, re-driven. */
+  sweep: { timeoutSeconds: 50, memorySize: 256 },
 } as const;
 
 export type FunctionName = keyof typeof functionSettings;

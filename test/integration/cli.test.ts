@@ -99,7 +99,10 @@ describe('npx sanwang', () => {
   });
 
   it.each([
-    [['frobnicate'], 'sanwang: unknown command frobnicate: use post, sign or devices (see npx sanwang --help)\n'],
+    [
+      ['frobnicate'],
+      'sanwang: unknown command frobnicate: use post, sign, devices or replay (see npx sanwang --help)\n',
+    ],
     [['post'], 'sanwang: post needs a FILE to send (see npx sanwang --help)\n'],
     [['devices'], 'sanwang: devices needs pending or register FILE (see npx sanwang --help)\n'],
     [['post', 'x.json', '--url'], 'sanwang: option --url needs a value (see npx sanwang --help)\n'],
