@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
 import { type Platform, startPlatform } from '../../local/platform.ts';
 import { postSigned, signatureHeaders } from '../../shared/adapters/signed-request.ts';
-import type { Incident } from '../../shared/domain/incident.ts';
+import { incidentsOf } from './incidents.ts';
 
 // The real ingest, rules and notify handlers on local servers: the HTTP API in front, the stream behind it.
 let platform: Platform;
@@ -44,17 +43,7 @@ const HOUR_AGO = Date.now() - 3_600_000;
 const recent = (...args: Parameters<typeof exampleEvent>) =>
   exampleEvent(args[0], { occurredAt: new Date(HOUR_AGO).toISOString(), ...args[1] });
 
-async function incidentsFrom(source: string): Promise<Incident[]> {
-  const out = await platform.clients.documents.send(
-    new QueryCommand({
-      TableName: platform.resources.tableName,
-      IndexName: 'by-county',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'COUNTY#140581' },
-    }),
-  );
-  return ((out.Items ?? []) as Incident[]).filter((i) => i.sources.includes(source));
-}
+const incidentsFrom = (source: string) => incidentsOf(platform, source);
 
 async function recordsSoFar(): Promise<number> {
   await platform.settle();

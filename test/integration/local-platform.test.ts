@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
 import { type Platform, type PlatformOptions, startPlatform } from '../../local/platform.ts';
 import { postSigned } from '../../shared/adapters/signed-request.ts';
-import type { Incident } from '../../shared/domain/incident.ts';
+import { incidentsOf } from './incidents.ts';
 
 // The whole local platform in both ways of running its functions: a signed batch through the HTTP API, the rules
 // and the notifier, and what each function's runner counted.
@@ -47,15 +46,7 @@ async function run(options: PlatformOptions, camera: string) {
     );
   }
   await platform.settle();
-  const out = await platform.clients.documents.send(
-    new QueryCommand({
-      TableName: platform.resources.tableName,
-      IndexName: 'by-county',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'COUNTY#140581' },
-    }),
-  );
-  const incidents = ((out.Items ?? []) as Incident[]).filter((i) => i.sources.includes(camera));
+  const incidents = await incidentsOf(platform, camera);
   return { statuses: answers.map((a) => a.status), incidents, functions: platform.functions };
 }
 

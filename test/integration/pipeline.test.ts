@@ -13,8 +13,8 @@ import { DynamoIncidentStore, INCIDENT_SK, incidentPk } from '../../shared/adapt
 import { DynamoQuarantineStore, quarantinePk } from '../../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor } from '../../shared/app/rules-processor.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../../shared/domain/event-time.ts';
-import type { Incident } from '../../shared/domain/incident.ts';
 import { ALARM_RULES } from '../../shared/domain/rule-registry.ts';
+import { incidentsOf } from './incidents.ts';
 
 // The real handlers (functions/*/handler.ts) behind Lambda-like event sources, on local DynamoDB, Kinesis and
 // SNS/SQS servers started by this suite.
@@ -58,17 +58,7 @@ function stormAt(cameraId: string, count: number, startIso: string) {
   );
 }
 
-async function incidentsOf(source: string): Promise<Incident[]> {
-  const out = await platform.clients.documents.send(
-    new QueryCommand({
-      TableName: platform.resources.tableName,
-      IndexName: 'by-county',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'COUNTY#140581' },
-    }),
-  );
-  return ((out.Items ?? []) as Incident[]).filter((i) => i.sources.includes(source));
-}
+const incidentsIn = (source: string) => incidentsOf(platform, source);
 
 async function inbox(deskId: string) {
   return takeAlerts(platform.clients.sqs, platform.resources.deskQueues[deskId]!.queueUrl);
@@ -80,7 +70,7 @@ describe('events → incidents → alerts on the local servers', () => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     await platform.settle();
 
-    const [incident, ...others] = await incidentsOf('cam-storm');
+    const [incident, ...others] = await incidentsIn('cam-storm');
     expect(others).toEqual([]);
     expect(incident).toMatchObject({ eventCount: 300, severity: 1, alertSeq: 1, alertSentSeq: 1, alertPending: false });
 
@@ -105,7 +95,7 @@ describe('events → incidents → alerts on the local servers', () => {
   });
 
   it('changes nothing when Lambda delivers the same batches again', async () => {
-    const [before] = await incidentsOf('cam-storm');
+    const [before] = await incidentsIn('cam-storm');
     const batches = rulesEvents.filter((e) => e.Records.some((r) => r.kinesis.partitionKey === 'cam-storm'));
     expect(batches.length).toBeGreaterThan(0);
 
@@ -116,7 +106,7 @@ describe('events → incidents → alerts on the local servers', () => {
     }
     for (const batch of notifyEvents) await (await import('../../functions/notify/handler.ts')).handler(batch, context);
 
-    const [after] = await incidentsOf('cam-storm');
+    const [after] = await incidentsIn('cam-storm');
     expect(after).toEqual(before);
     expect(await inbox('gaoping-command')).toEqual([]);
   });
@@ -139,7 +129,7 @@ describe('events → incidents → alerts on the local servers', () => {
     );
     await platform.settle();
 
-    expect((await incidentsOf('cafe-poison-test'))[0]).toMatchObject({ eventCount: 2 });
+    expect((await incidentsIn('cafe-poison-test'))[0]).toMatchObject({ eventCount: 2 });
     const quarantined = await platform.clients.documents.send(
       new QueryCommand({
         TableName: platform.resources.tableName,
@@ -211,8 +201,8 @@ describe('events → incidents → alerts on the local servers', () => {
 
       const first = await process(batch);
       expect(first.batchItemFailures).toEqual([{ itemIdentifier: '49003' }]);
-      expect((await incidentsOf('cam-healthy'))[0]).toMatchObject({ eventCount: 3 });
-      expect(await incidentsOf('cam-throttled')).toEqual([]);
+      expect((await incidentsIn('cam-healthy'))[0]).toMatchObject({ eventCount: 3 });
+      expect(await incidentsIn('cam-throttled')).toEqual([]);
 
       // Lambda redelivers from the named record; what was saved before it is recognised and not counted again.
       throttle = false;
@@ -220,8 +210,8 @@ describe('events → incidents → alerts on the local servers', () => {
       expect(retry.batchItemFailures).toEqual([]);
       const again = await process(batch);
       expect(again.summary).toMatchObject({ duplicates: 6, incidentsTouched: 0 });
-      expect((await incidentsOf('cam-throttled'))[0]).toMatchObject({ eventCount: 3 });
-      expect((await incidentsOf('cam-healthy'))[0]).toMatchObject({ eventCount: 3 });
+      expect((await incidentsIn('cam-throttled'))[0]).toMatchObject({ eventCount: 3 });
+      expect((await incidentsIn('cam-healthy'))[0]).toMatchObject({ eventCount: 3 });
     } finally {
       documents.middlewareStack.remove('testThrottling');
     }
@@ -234,7 +224,7 @@ describe('events → incidents → alerts on the local servers', () => {
     });
     await platform.stream.put([event]);
     await platform.settle();
-    const [incident] = await incidentsOf('cafe-pii-test');
+    const [incident] = await incidentsIn('cafe-pii-test');
     const item = await platform.clients.documents.send(
       new GetCommand({
         TableName: platform.resources.tableName,

@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
 import { takeAlerts } from '../../local/desk-inbox.ts';
 import { type Platform, startPlatform } from '../../local/platform.ts';
 import { FolderFailedBatches } from '../../shared/adapters/failed-batches.ts';
 import { replayRulesFailures } from '../../shared/app/replay-failures.ts';
-import type { Incident } from '../../shared/domain/incident.ts';
+import { incidentsOf } from './incidents.ts';
 
 // What brings work back after the stream mappings or SNS gave up on it, on the running local platform: the sweep
 // (its schedule runs the real sweep function) and the replay of failed rules batches.
@@ -40,23 +40,13 @@ const sos = (camera: string, i: number) =>
     payload: { kind: 'sos', officer: { badge: camera } },
   });
 
-async function incidentsOf(source: string): Promise<Incident[]> {
-  const out = await platform.clients.documents.send(
-    new QueryCommand({
-      TableName: platform.resources.tableName,
-      IndexName: 'by-county',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'COUNTY#140581' },
-    }),
-  );
-  return ((out.Items ?? []) as Incident[]).filter((i) => i.sources.includes(source));
-}
+const incidentsIn = (source: string) => incidentsOf(platform, source);
 
 describe('recovery on the local platform', () => {
   it('re-drives an alert left pending for more than a minute, and the notifier sends it once', async () => {
     await platform.stream.put([sos('sweep-sos', 0)]);
     await platform.settle();
-    const [incident] = await incidentsOf('sweep-sos');
+    const [incident] = await incidentsIn('sweep-sos');
     await takeAlerts(platform.clients.sqs, platform.resources.deskQueues['gaoping-command']!.queueUrl);
     // As if its publish had failed two minutes ago: still due, and waiting since then.
     await platform.clients.documents.send(
@@ -77,7 +67,7 @@ describe('recovery on the local platform', () => {
     await platform.settle();
 
     expect(swept).toMatchObject({ redriven: 1, failed: 0 });
-    const [after] = await incidentsOf('sweep-sos');
+    const [after] = await incidentsIn('sweep-sos');
     expect(after).toMatchObject({ alertSentSeq: 2, alertPending: false });
     const sms = await takeAlerts(platform.clients.sqs, platform.resources.deskQueues['gaoping-command']!.queueUrl);
     expect(sms.map((a) => a.alertSeq)).toEqual([2]);
@@ -112,7 +102,7 @@ describe('recovery on the local platform', () => {
 
     expect(summary).toMatchObject({ batches: 2, records: 6, replayed: 6, failed: 0, unreadable: [] });
     expect(await new FolderFailedBatches(folder).list()).toEqual([]);
-    const [incident] = await incidentsOf('replay-sos');
+    const [incident] = await incidentsIn('replay-sos');
     expect(incident?.eventCount).toBe(3);
   });
 });
