@@ -190,6 +190,14 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn });
     new CfnOutput(this, 'IntegrationsSecretArn', { value: this.integrationsSecret.secretArn });
+    new CfnOutput(this, 'QuarantineBucketName', {
+      value: this.quarantineBucket.bucketName,
+      description: 'npx sanwang replay rules --bucket <this> --stream <StreamName>',
+    });
+    new CfnOutput(this, 'NotifyFailureQueueUrl', {
+      value: this.notifyFailureQueue.queueUrl,
+      description: 'npx sanwang replay notify --queue <this> --table <TableName>',
+    });
     this.quarantineBucketArnExport = `${this.stackName}-QuarantineBucketArn`;
     new CfnOutput(this, 'QuarantineBucketArn', {
       value: this.quarantineBucket.bucketArn,

@@ -147,7 +147,15 @@ describe('SanwangData', () => {
   });
 
   it('outputs the stream, table, both topics and the integrations secret', () => {
-    for (const output of ['StreamName', 'TableName', 'AlertTopicArn', 'OpsTopicArn', 'IntegrationsSecretArn']) {
+    for (const output of [
+      'StreamName',
+      'TableName',
+      'AlertTopicArn',
+      'OpsTopicArn',
+      'IntegrationsSecretArn',
+      'QuarantineBucketName',
+      'NotifyFailureQueueUrl',
+    ]) {
       data.hasOutput(output, {});
     }
   });
