@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { describeJsonError } from '../../events/json-error.ts';
 import { type Integration, IntegrationRegistry } from '../domain/integrations.ts';
@@ -48,15 +48,19 @@ export class SecretsManagerIntegrationDirectory implements IntegrationDirectory 
 /** Integrations from a JSON file: local mode's stand-in for the secret, re-read when it changes on disk. */
 export class FileIntegrationDirectory implements IntegrationDirectory {
   readonly #path: string;
-  #cache?: { text: string; byId: Map<string, Integration> };
+  #cache?: { stamp: string; byId: Map<string, Integration> };
 
   constructor(path: string) {
     this.#path = path;
   }
 
   async get(id: string): Promise<Integration | undefined> {
-    const text = await readFile(this.#path, 'utf8');
-    if (this.#cache?.text !== text) this.#cache = { text, byId: index(text, this.#path) };
+    // A stat per request instead of a read and a parse: the file changes when an operator edits it, rarely.
+    const { mtimeMs, size, ino } = await stat(this.#path);
+    const stamp = `${ino}:${mtimeMs}:${size}`;
+    if (this.#cache?.stamp !== stamp) {
+      this.#cache = { stamp, byId: index(await readFile(this.#path, 'utf8'), this.#path) };
+    }
     return this.#cache.byId.get(id);
   }
 }
