@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The exact record of which events an incident has counted. Each event is known by a key — 12 bytes of SHA-256
@@ -16,7 +16,7 @@ export const INLINE_APPLIED_KEYS = 2048;
 
 /** The key of one event: a 12-character latin1 string (one character per byte), cheap to put in a Set. */
 export function appliedKey(sourceId: string, eventId: string): string {
-  return createHash('sha256').update(sourceId).update('\n').update(eventId).digest('binary').slice(0, 12);
+  return hash('sha256', `${sourceId}\n${eventId}`, 'binary').slice(0, 12);
 }
 
 /** Keys as the table stores them: one binary value, the keys back to back. */

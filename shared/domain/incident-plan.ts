@@ -73,8 +73,8 @@ export function groupKey(s: Sighting): string {
 let lastWindows: { ruleId: string; dedupKey: string; start: number; ids: [string, string] } | undefined;
 
 /** The ids of a sighting's own window and of the window before it. */
-export function windowIds(s: Sighting): [own: string, previous: string] {
-  const start = windowStart(Date.parse(s.event.occurredAt), s.match.windowMs);
+export function windowIds(s: Sighting, occurredAtMs = Date.parse(s.event.occurredAt)): [own: string, previous: string] {
+  const start = windowStart(occurredAtMs, s.match.windowMs);
   const ruleId = s.match.rule.id;
   const { dedupKey } = s.match;
   // A storm asks for the same pair a thousand times in a row.
@@ -113,8 +113,8 @@ export function planIncidents(sightings: readonly Sighting[], view: IncidentView
   const incidentAt = (id: string) => working.get(id)?.incident ?? view.incidents.get(id);
 
   for (const s of sightings) {
-    const [ownId, previousId] = windowIds(s);
     const at = Date.parse(s.event.occurredAt);
+    const [ownId, previousId] = windowIds(s, at);
     const id = route(s, at, ownId, previousId);
     let w = working.get(id);
     if (w === undefined) {

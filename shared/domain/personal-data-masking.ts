@@ -142,9 +142,19 @@ export function scrubText(text: string): string {
 
 /** Whether free text holds an ID or mobile number in any spelling {@link scrubText} recognises. */
 export function containsPersonalData(text: string): boolean {
-  if (text.length < 11) return false;
+  if (text.length < 11 || countDigits(text) < 11) return false;
   for (const [run] of text.matchAll(DIGIT_RUN)) if (maskRun(run) !== run) return true;
   return false;
+}
+
+/** ASCII and full-width digits: a text with fewer than 11 holds no mobile (11) and no ID number (15, 18). */
+function countDigits(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19)) n++;
+  }
+  return n;
 }
 
 /**
@@ -154,6 +164,19 @@ export function containsPersonalData(text: string): boolean {
  * @example pseudonymizeId('cafe-13812345678-7') // 'pd-…'; pseudonymizeId('hik-0017-1000') // 'hik-0017-1000'
  */
 export function pseudonymizeId(id: string): string {
+  let known = pseudonyms.get(id);
+  if (known === undefined) {
+    known = pseudonymOf(id);
+    // Source ids repeat from event to event (a storm is one camera): each is looked at once.
+    if (pseudonyms.size >= 4096) pseudonyms.clear();
+    pseudonyms.set(id, known);
+  }
+  return known;
+}
+
+const pseudonyms = new Map<string, string>();
+
+function pseudonymOf(id: string): string {
   if (!containsPersonalData(id)) return id;
   for (let attempt = 0; ; attempt++) {
     const hash = createHash('sha256').update(attempt === 0 ? id : `${attempt}:${id}`);
