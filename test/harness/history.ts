@@ -19,6 +19,8 @@ export interface HistorySpec {
   batchSizes: number[];
   /** After each committed batch, maybe an earlier slice again: [chance 0–3 of 4, start, length]. */
   staleRedeliveries: [number, number, number][];
+  /** How many more times each committed batch is delivered at once (0–9: up to ten deliveries in all). */
+  repeats: number[];
   rulesFaults: Fault[];
   notifyFaults: Fault[];
   /** Notification rounds (30 s of the clock each) during which SNS fails every call. */
@@ -62,6 +64,13 @@ export function historyArbitrary(maxEvents = 40): fc.Arbitrary<HistorySpec> {
     staleRedeliveries: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 1, max: 10 })), {
       maxLength: 8,
     }),
+    repeats: fc.array(
+      fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }) }),
+      {
+        minLength: 1,
+        maxLength: 6,
+      },
+    ),
     rulesFaults: fc.array(fault, { maxLength: 16 }),
     notifyFaults: fc.array(fault, { maxLength: 24 }),
     snsDownRounds: fc.integer({ min: 0, max: 6 }),

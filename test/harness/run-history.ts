@@ -183,6 +183,7 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
     let nextSize = 0;
     const batchSize = () => spec.batchSizes[nextSize++ % spec.batchSizes.length]!;
     let stale = 0;
+    let repeat = 0;
 
     async function deliverShard(records: KinesisStreamRecord[], s: number) {
       let fn = rulesContainer();
@@ -205,6 +206,10 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
         }
         committed += batch.length;
         size = batchSize();
+        // Lambda is at-least-once: the same batch, again and again.
+        for (let r = spec.repeats[repeat++ % spec.repeats.length]!; r > 0; r--) {
+          await invoke(fn.container, NONE, () => fn.process({ Records: batch }));
+        }
         // At-least-once: now and then an earlier stretch of the shard comes again.
         const redelivery = spec.staleRedeliveries[stale++ % Math.max(1, spec.staleRedeliveries.length)];
         if (redelivery && redelivery[0] < 2) {
