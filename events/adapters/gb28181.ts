@@ -126,6 +126,7 @@ function mapAlarm(
   const state: AlarmState = 'active';
   // The description names the zone or what happened: it goes where the rules' timeline detail reads it.
   const region = text.alarmDescription ? { region: text.alarmDescription } : {};
+  const said = text.alarmDescription ? { description: text.alarmDescription } : {};
   if (method === '5') {
     switch (type) {
       case '5':
@@ -138,11 +139,11 @@ function mapAlarm(
         // The notify carries no head count: 0 means unknown.
         return { type: 'camera.crowd', payload: { state, count: 0, ...region } };
       case '11':
-        return { type: 'camera.tamper', payload: { state } };
+        return { type: 'camera.tamper', payload: { state, ...said } };
     }
   } else if (method === '2') {
-    if (type === '1') return { type: 'camera.video_loss', payload: { state } };
-    if (type === '2') return { type: 'camera.tamper', payload: { state } };
+    if (type === '1') return { type: 'camera.video_loss', payload: { state, ...said } };
+    if (type === '2') return { type: 'camera.tamper', payload: { state, ...said } };
   }
   const methodName = METHOD_NAMES[method] ?? `method-${method || 'none'}`;
   const typeName = type ? (TYPE_NAMES[method]?.[type] ?? `type-${type}`) : undefined;

@@ -5,6 +5,9 @@ import { Person } from '../personal-data.ts';
 /** Analytics report a state: `inactive` closes an alarm that `active` opened; only `active` raises one. */
 const AlarmState = z.enum(['active', 'inactive']).default('active');
 
+/** What the device said about it (a GB/T 28181 AlarmDescription): shown to the desk as the incident's detail. */
+const Said = z.string().max(40).optional().meta({ description: "The device's own words for the alarm" });
+
 const Detection = z.object({
   state: AlarmState,
   region: z.string().max(40).optional().meta({ description: 'Zone or line name configured on the camera' }),
@@ -18,8 +21,8 @@ export const skyPayloads = {
   'camera.line_crossing': Detection.extend({ direction: z.enum(['a_to_b', 'b_to_a', 'both']).optional() }),
   'camera.loitering': Detection.extend({ dwellSeconds: z.number().int().min(0).optional() }),
   'camera.crowd': Detection.extend({ count: z.number().int().min(0), threshold: z.number().int().min(0).optional() }),
-  'camera.tamper': z.object({ state: AlarmState }),
-  'camera.video_loss': z.object({ state: AlarmState }),
+  'camera.tamper': z.object({ state: AlarmState, description: Said }),
+  'camera.video_loss': z.object({ state: AlarmState, description: Said }),
   'camera.fire_smoke': z.object({
     state: AlarmState,
     kind: z.enum(['fire', 'smoke']),

@@ -11,4 +11,5 @@ export const cameraTamper = defineRule({
   ackMinutes: 15,
   dedupKey: deviceKey,
   ignore: ignoreInactive,
+  detail: (e) => e.payload.description,
 });

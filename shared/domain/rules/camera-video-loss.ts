@@ -11,4 +11,5 @@ export const cameraVideoLoss = defineRule({
   ackMinutes: 60,
   dedupKey: deviceKey,
   ignore: ignoreInactive,
+  detail: (e) => e.payload.description,
 });

@@ -171,6 +171,20 @@ describe('gb28181 adapter, ids and descriptions as devices send them', () => {
     expect(JSON.stringify(parse(long).events[0]?.payload)).not.toMatch(/\d{7}/);
   });
 
+  it.each([
+    [2, 1, 'camera.video_loss'],
+    [2, 2, 'camera.tamper'],
+  ] as const)(
+    'keeps the AlarmDescription of a device alarm (method %i, type %i) as its description',
+    (method, type, eventType) => {
+      const body = alarm(method, type).replace('通道3视频丢失', '通道3 报警电话13800138000');
+      expect(only(validEvents(parse(body)), eventType).payload).toEqual({
+        state: 'active',
+        description: '通道3 报警电话*',
+      });
+    },
+  );
+
   it('keeps the AlarmDescription of a camera.other event beside the priority, cleaned the same way', () => {
     const body = alarm(7).replace('通道3视频丢失', '通道3 报警电话13800138000');
     expect(only(validEvents(parse(body)), 'camera.other').payload.description).toBe('四级警情 通道3 报警电话*');
