@@ -29,5 +29,11 @@ export function memoryIncidentStore(): IncidentStore & { items: Map<string, Inci
       items.set(change.after.id, change.after);
       return 'saved';
     },
+    saveAll: async (changes) =>
+      changes.map((change) => {
+        if (change.page) pages.set(change.page.sk, change.page.keys);
+        items.set(change.after.id, change.after);
+        return 'saved' as const;
+      }),
   };
 }

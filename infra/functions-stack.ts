@@ -87,9 +87,9 @@ export class FunctionsStack extends Stack {
         MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
       },
     });
-    // Incidents and their pages read in batches; incidents written one by one, window claims and pages put once;
-    // poison records quarantined in batches.
-    grantItems(this.rules.fn, data.table, ['BatchGetItem', 'UpdateItem', 'PutItem'], ['incidents']);
+    // Incidents and their pages read in batches; log entries and pages put in batches, then each incident item
+    // put whole on its version, window claims once; poison records quarantined in batches.
+    grantItems(this.rules.fn, data.table, ['BatchGetItem', 'BatchWriteItem', 'PutItem'], ['incidents']);
     grantItems(this.rules.fn, data.table, ['BatchWriteItem'], ['quarantine']);
     data.key.grant(this.rules.fn, ...keyUse);
     const quarantineBucket = s3.Bucket.fromBucketAttributes(this, 'QuarantineBucket', {

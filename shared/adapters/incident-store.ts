@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../domain/incident.ts';
 import { Incident as IncidentSchema, WindowClaim } from '../domain/incident.ts';
-import type { ClaimChange, IncidentChange, IncidentView } from '../domain/incident-plan.ts';
-import { PENDING_ALERT_PARTITION, tableDesign } from '../table-design.ts';
-import { batchGet, isConditionalCheckFailed } from './dynamo-batch.ts';
+import type { LogEntry } from '../domain/incident-log.ts';
+import type { ClaimChange, IncidentView } from '../domain/incident-plan.ts';
+import { DUE_CLOCK_PARTITION, PENDING_ALERT_PARTITION, tableDesign } from '../table-design.ts';
+import { batchGet, batchWrite, isConditionalCheckFailed } from './dynamo-batch.ts';
 
 /** What the rules need from incident storage: read what a batch may touch, claim a window, write a change once. */
 export interface IncidentStore {
@@ -12,16 +13,13 @@ export interface IncidentStore {
   /** `conflict` when something (an incident or another claim) is at the window's id already. */
   claim(change: ClaimChange): Promise<'saved' | 'conflict'>;
   /** `conflict` when another writer changed the incident since it was read (or created it first). */
-  save(change: IncidentChange): Promise<'saved' | 'conflict'>;
+  save(change: IncidentCommit): Promise<'saved' | 'conflict'>;
+  /** Several changes, their log entries and pages written together first. */
+  saveAll(changes: readonly IncidentCommit[]): Promise<('saved' | 'conflict')[]>;
 }
 
 export const INCIDENT_SK = 'INCIDENT';
 export const incidentPk = (id: string) => `INC#${id}`;
-
-// Written only by the notifier; the rules function must never overwrite them with a stale copy.
-const NOTIFIER_OWNED = new Set(['alertPending', 'alertSentSeq']);
-// Attributes of the earlier design (last-64 event ids, per-shard sequence watermarks): dropped on the next write.
-const RETIRED = ['recentEventIds', 'watermarks'];
 
 /** Pages never change once written, so a warm function keeps the ones it read (about 24 KB each). */
 const PAGE_CACHE_LIMIT = 256;
@@ -117,62 +115,83 @@ export class DynamoIncidentStore implements IncidentStore {
     }
   }
 
-  async save(change: IncidentChange): Promise<'saved' | 'conflict'> {
-    const { after, before, alertRaised, page } = change;
-    if (page) {
-      // Written first: the incident item that names the page is the commit point. A page whose incident write then
-      // loses a race is never named by anyone, and expires.
+  async save(change: IncidentCommit): Promise<'saved' | 'conflict'> {
+    const [outcome] = await this.saveAll([change]);
+    return outcome!;
+  }
+
+  /**
+   * Writes changes: their pages and log entries first, together (BatchWriteItem: their keys are unique, so they need
+   * no condition, and one that loses its race is never named), then each incident item, whole, on the condition
+   * that nobody wrote it since it was read — the commit point of its entry.
+   */
+  async saveAll(changes: readonly IncidentCommit[]): Promise<('saved' | 'conflict')[]> {
+    const now = this.#now();
+    const sidecars = changes.flatMap((change) => [
+      ...(change.page
+        ? [
+            {
+              pk: incidentPk(change.after.id),
+              sk: change.page.sk,
+              keys: change.page.keys,
+              expiresAt: change.after.expiresAt,
+            },
+          ]
+        : []),
+      logItem(change.entry, change.after.expiresAt),
+    ]);
+    if (sidecars.length)
+      await batchWrite(
+        this.#client,
+        this.#tableName,
+        sidecars.map((Item) => ({ PutRequest: { Item } })),
+      );
+    return Promise.all(changes.map((change) => this.#put(change, now)));
+  }
+
+  async #put(change: IncidentCommit, now: Date): Promise<'saved' | 'conflict'> {
+    const { before } = change;
+    const after = { ...change.after };
+    if (after.alertPending) {
+      after.alertPendingSince =
+        before?.alertPending && before.alertPendingSince ? before.alertPendingSince : now.toISOString();
+    } else {
+      delete after.alertPendingSince;
+    }
+    const { byCounty, pendingAlerts, dueClocks } = tableDesign.indexes;
+    const item: Record<string, unknown> = {
+      ...after,
+      pk: incidentPk(after.id),
+      sk: INCIDENT_SK,
+      [byCounty.partitionKey]: `COUNTY#${after.place.county}`,
+      [byCounty.sortKey]: `${after.firstSeen}#${after.id}`,
+      ...(after.alertPending
+        ? {
+            [pendingAlerts.partitionKey]: PENDING_ALERT_PARTITION,
+            [pendingAlerts.sortKey]: `${after.alertPendingSince}#${after.id}`,
+          }
+        : {}),
+      ...(after.nextDueAt
+        ? { [dueClocks.partitionKey]: DUE_CLOCK_PARTITION, [dueClocks.sortKey]: `${after.nextDueAt}#${after.id}` }
+        : {}),
+    };
+    try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { pk: incidentPk(after.id), sk: page.sk, keys: page.keys, expiresAt: after.expiresAt },
-        }),
-      );
-    }
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    const set = (attr: string, value: unknown) => {
-      const n = `#a${sets.length}`;
-      names[n] = attr;
-      values[`:a${sets.length}`] = value;
-      sets.push(`${n} = :a${sets.length}`);
-    };
-    for (const [attr, value] of Object.entries(after)) {
-      if (!NOTIFIER_OWNED.has(attr) && value !== undefined) set(attr, value);
-    }
-    const { byCounty, pendingAlerts } = tableDesign.indexes;
-    set(byCounty.partitionKey, `COUNTY#${after.place.county}`);
-    set(byCounty.sortKey, `${after.firstSeen}#${after.id}`);
-    // On a create there is no notifier state to protect: an incident that only late events opened starts with none due.
-    if (before === undefined && !alertRaised) set('alertPending', false);
-    if (alertRaised) {
-      set('alertPending', true);
-      set(pendingAlerts.partitionKey, PENDING_ALERT_PARTITION);
-      set(pendingAlerts.sortKey, `${this.#now().toISOString()}#${after.id}`);
-    }
-    let condition: string;
-    const removes = [...RETIRED];
-    if (before === undefined) {
-      // An expired incident that TTL has not deleted yet does not count: `load` hid it, so it is replaced, and none of
-      // its alert state may stay.
-      condition = 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds';
-      values[':nowSeconds'] = Math.floor(this.#now().getTime() / 1000);
-      removes.push('alertSentSeq', 'claimOf');
-    } else {
-      condition = '#version = :expectedVersion';
-      names['#version'] = 'version';
-      values[':expectedVersion'] = before.version;
-    }
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: { pk: incidentPk(after.id), sk: INCIDENT_SK },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          Item: item,
+          ...(before === undefined
+            ? {
+                // An expired incident or claim that TTL has not deleted yet does not count: `load` hid it, so it is
+                // replaced whole, none of its alert state kept.
+                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
+                ExpressionAttributeValues: { ':nowSeconds': Math.floor(now.getTime() / 1000) },
+              }
+            : {
+                ConditionExpression: '#version = :expectedVersion',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expectedVersion': before.version },
+              }),
         }),
       );
       return 'saved';
@@ -181,4 +200,20 @@ export class DynamoIncidentStore implements IncidentStore {
       throw error;
     }
   }
+}
+
+/** One incident change as the store writes it: the item before (undefined: create), after, and its log entry. */
+export interface IncidentCommit {
+  before: Incident | undefined;
+  after: Incident;
+  entry: LogEntry;
+  page?: { sk: string; keys: Uint8Array };
+}
+
+/** `LOG#00000012#<token>`: an entry sorts by the version it makes; the token tells racing writers apart. */
+export const logSk = (version: number, token: string) => `LOG#${String(version).padStart(8, '0')}#${token}`;
+
+/** A log entry's item: kept as long as its incident. */
+function logItem(entry: LogEntry, expiresAt: number): Record<string, unknown> {
+  return { pk: incidentPk(entry.incidentId), sk: logSk(entry.version, entry.token), ...entry, expiresAt };
 }

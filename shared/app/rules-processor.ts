@@ -5,6 +5,7 @@ import type { QuarantineStore } from '../adapters/quarantine-store.ts';
 import type { AnyAlarmRule } from '../domain/alarm-rule.ts';
 import { evaluateEvent } from '../domain/evaluate-event.ts';
 import type { EventTimePolicy } from '../domain/event-time.ts';
+import { DEFAULT_LIFECYCLE_POLICY, type LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import { compareSequence } from '../domain/incident-key.ts';
 import {
   groupKey,
@@ -31,6 +32,8 @@ export interface RulesProcessorDeps {
   timeZone: string;
   incidentRetentionDays: number;
   eventTime: EventTimePolicy;
+  /** Clocks and reach of the duty desks' lifecycle; the default unless configured. */
+  lifecycle?: LifecyclePolicy;
   now: () => Date;
   log: Log;
   /** Unique tokens for page items; random by default. */
@@ -154,6 +157,7 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       now,
       incidentRetentionDays: deps.incidentRetentionDays,
       eventTime: deps.eventTime,
+      lifecycle: deps.lifecycle ?? DEFAULT_LIFECYCLE_POLICY,
       newToken,
     };
 
@@ -219,18 +223,14 @@ export function createRulesProcessor(deps: RulesProcessorDeps) {
       return result;
     }
 
-    const outcomes = await Promise.all(
-      plan.changes.map((change) =>
-        deps.incidents.save(change).catch((error: unknown) => {
-          deps.log.warn('incident write failed; batch will be retried', {
-            incidentId: change.after.id,
-            error: String(error),
-          });
-          failedAt.push(change.firstSequenceNumber);
-          return 'failed' as const;
-        }),
-      ),
-    );
+    let outcomes: ('saved' | 'conflict' | 'failed')[];
+    try {
+      outcomes = await deps.incidents.saveAll(plan.changes);
+    } catch (error) {
+      deps.log.warn('incident write failed; batch will be retried', { error: String(error) });
+      failedAt.push(planFirst!);
+      return result;
+    }
     plan.changes.forEach((change, i) => {
       if (outcomes[i] === 'saved') result.saved.push(change);
       if (outcomes[i] === 'conflict') lowest(change.firstSequenceNumber);

@@ -1,4 +1,5 @@
-import type { Incident } from './incident.ts';
+import type { AlertStep, ClockName, Incident } from './incident.ts';
+import type { Level } from './incident-lifecycle.ts';
 import { type LocalTime, localTime } from './local-time.ts';
 import { scrubText } from './personal-data-masking.ts';
 import { severityLabel, severityName } from './severity.ts';
@@ -10,6 +11,10 @@ export interface AlertTextOptions {
   timeZone: string;
   /** When the text is sent: times on another day than this one carry their full date. */
   now: Date;
+  /** The step being sent; absent: the incident's latest. */
+  step?: AlertStep;
+  /** A desk's name by id, for the 已由…签收 notice (desk names are not personal data). */
+  deskName?: (deskId: string) => string | undefined;
   /** How to acknowledge, e.g. `回1确认`; left out until a reply channel exists for the deployment. */
   ackHint?: string;
 }
@@ -48,12 +53,17 @@ function placeLabel(incident: Incident): string {
  * @example smsText(incident, { timeZone: 'Asia/Shanghai', now }) // 【紧急】米山镇第一小学 区域入侵×37 02:03起 02:13前确认 码K7Q2M
  */
 export function smsText(incident: Incident, options: AlertTextOptions): string {
+  const step = options.step ?? incident.steps.at(-1);
+  const kind = step?.kind ?? 'opened';
+  if (kind !== 'opened' && kind !== 'severity-raised' && kind !== 'escalated')
+    return noticeText(incident, step!, options);
   const first = localTime(new Date(incident.firstSeen), options.timeZone);
   const deadline = localTime(new Date(incident.ackBy), options.timeZone);
   const today = localTime(options.now, options.timeZone).date;
   const head = `【${severityLabel[incident.severity]}】`;
   const what = `${incident.title}${incident.eventCount > 1 ? `×${incident.eventCount}` : ''}`;
-  const raised = incident.alertReason === 'severity-raised' ? '升级 ' : '';
+  // A rise in severity reads 升级; an incident handed up the ladder unsigned reads 上报 (the desk above now holds it).
+  const raised = kind === 'severity-raised' ? '升级 ' : kind === 'escalated' ? '上报 ' : '';
   // The start reads against today, in full on any other day; the deadline against the start: a date only where it
   // differs, a year only where it is not the one already read.
   const when = `${first.date === today ? first.hhmm : `${first.date} ${first.hhmm}`}起`;
@@ -64,15 +74,59 @@ export function smsText(incident: Incident, options: AlertTextOptions): string {
   return scrubText(`${head}${raised}${truncate(placeLabel(incident), room)}${tail}`);
 }
 
+const LEVEL_NAMES: Record<Level, string> = { village: '村/社区', township: '乡镇/街道', county: '县级' };
+const CLOCK_ASKS: Record<ClockName, string> = { sign: '签收', arrive: '到场', feedback: '反馈', golden: '回应' };
+
+/**
+ * The short notices of an incident's life, each in one segment and without personal data: a reminder, a breach,
+ * the desk below told of an escalation, everyone told who signed.
+ * @example noticeText(incident, signedStep, options) // 【已签收】码K7Q2M 区域入侵 米山镇第一小学 已由米山镇派出所签收 02:04
+ */
+export function noticeText(incident: Incident, step: AlertStep, options: AlertTextOptions): string {
+  const when = (iso: string) => {
+    const t = localTime(new Date(iso), options.timeZone);
+    return onDay(t, localTime(options.now, options.timeZone).date);
+  };
+  const code = `码${incident.code}`;
+  let head: string;
+  let tail: string;
+  switch (step.kind) {
+    case 'signed':
+      head = '【已签收】';
+      tail =
+        ` 已由${step.by ? (options.deskName?.(step.by.deskId) ?? step.by.deskId) : '值班台'}签收 ${step.by ? when(step.by.at) : ''}`.trimEnd();
+      break;
+    case 'escalation-notice':
+      head = '【已上报】';
+      tail = ` 逾时未签收 已上报${LEVEL_NAMES[step.to ?? 'county']}`;
+      break;
+    case 'breach':
+      head = '【超时】';
+      tail = ` 未按时${CLOCK_ASKS[step.clock ?? 'sign']} 请即处置`;
+      break;
+    default: {
+      head = '【提醒】';
+      const clock = incident.clocks[step.clock ?? 'sign'];
+      tail = ` 请于${clock ? when(clock.dueAt) : ''}前${CLOCK_ASKS[step.clock ?? 'sign']}`;
+    }
+  }
+  const fixed = `${head}${code} ${incident.title} `;
+  const room = SMS_SEGMENT - smsLength(fixed) - smsLength(tail);
+  return scrubText(`${fixed}${truncate(placeLabel(incident), room)}${tail}`);
+}
+
 /** The JSON alert for push, e-mail and queues: more detail than the SMS, and still no personal data. */
 export function alertPayload(incident: Incident, options: AlertTextOptions) {
+  const step = options.step ?? incident.steps.at(-1);
   return {
     kind: 'sanwang.alert',
     version: 1,
     incidentId: incident.id,
     code: incident.code,
-    reason: incident.alertReason,
-    alertSeq: incident.alertSeq,
+    reason: step?.kind ?? 'opened',
+    alertSeq: step?.seq ?? incident.alertSeq,
+    state: incident.state,
+    level: incident.level,
     severity: incident.severity,
     severityName: severityName[incident.severity],
     severityLabel: severityLabel[incident.severity],

@@ -74,6 +74,53 @@ export function chainEntry(
   return { ...unsealed, hash: entryHash(unsealed) };
 }
 
+/** What the log keeps of an incident's state around an entry. */
+export function summaryOf(incident: {
+  state: StateSummary['state'];
+  severity: number;
+  level: StateSummary['level'];
+  eventCount: number;
+  lateCount: number;
+  nextDueAt?: string | undefined;
+}): StateSummary {
+  return {
+    state: incident.state,
+    severity: incident.severity,
+    level: incident.level,
+    eventCount: incident.eventCount,
+    lateCount: incident.lateCount,
+    ...(incident.nextDueAt ? { nextDueAt: incident.nextDueAt } : {}),
+  };
+}
+
+/**
+ * Seals one change of an incident: the log entry for its version, chained to the head the incident had, and the
+ * incident naming the new head. Every writer's change goes through here, so no write leaves the chain.
+ */
+export function sealChange<
+  I extends Parameters<typeof summaryOf>[0] & { id: string; version: number; logHead?: LogHead },
+>(
+  before: I | undefined,
+  after: I,
+  events: DomainEvent[],
+  meta: { actor: LogEntry['actor']; at: Date; token: string },
+): { incident: I; entry: LogEntry } {
+  const entry = chainEntry(
+    {
+      incidentId: after.id,
+      version: after.version,
+      token: meta.token,
+      at: meta.at.toISOString(),
+      actor: meta.actor,
+      events,
+      ...(before ? { before: summaryOf(before) } : {}),
+      after: summaryOf(after),
+    },
+    before?.logHead,
+  );
+  return { incident: { ...after, logHead: { version: entry.version, token: entry.token, hash: entry.hash } }, entry };
+}
+
 /** A place where an incident's log does not hold together, in words an auditor reads. */
 export interface ChainBreak {
   version: number;
@@ -86,6 +133,8 @@ export interface ChainReport {
   length: number;
   /** Entries stored but on no chain: writers that lost a race or stopped before their commit (not a break). */
   orphans: number;
+  /** The version the chain starts at when the incident is older than its log (otherwise 1). */
+  startsAt?: number;
   breaks: ChainBreak[];
 }
 

@@ -3,7 +3,10 @@ import { APPLIED_KEY_BYTES, appliedKey, INLINE_APPLIED_KEYS, packKeys, unpackKey
 import { eventDetail, type RuleOutcome } from './evaluate-event.ts';
 import { type EventTimePolicy, isLate, maxAgeFor } from './event-time.ts';
 import { type Incident, MAX_SOURCES, TIMELINE_HEAD, TIMELINE_TAIL, type TimelineEntry } from './incident.ts';
+import { recordEvents } from './incident-decide.ts';
 import { incidentCode, incidentId, windowStart } from './incident-key.ts';
+import { type LogEntry, sealChange } from './incident-log.ts';
+import type { LifecyclePolicy } from './lifecycle-policy.ts';
 import { scrubText } from './personal-data-masking.ts';
 
 type Match = Extract<RuleOutcome, { status: 'match' }>;
@@ -48,6 +51,8 @@ export interface IncidentChange {
   alertRaised: boolean;
   /** Applied keys that leave the item for a new immutable page (named last in `after.appliedPages`). */
   page?: { sk: string; keys: Uint8Array };
+  /** The log entry this change appends (after.logHead names it). */
+  entry: LogEntry;
 }
 
 export interface PlanResult {
@@ -61,6 +66,7 @@ export interface PlanContext {
   now: Date;
   incidentRetentionDays: number;
   eventTime: Pick<EventTimePolicy, 'maxAgeMs' | 'ruleMaxAgeMs'>;
+  lifecycle: LifecyclePolicy;
   /** A fresh unique token (page sort keys); randomness is an argument, like time. */
   newToken: () => string;
 }
@@ -238,6 +244,10 @@ function cloneIncident(incident: Incident): Incident {
     sources: [...incident.sources],
     timeline: [...incident.timeline],
     appliedPages: [...incident.appliedPages],
+    // The lifecycle changes these in place when a recording opens the incident or raises its severity.
+    alerted: [...incident.alerted],
+    clocks: structuredClone(incident.clocks),
+    steps: structuredClone(incident.steps),
   };
 }
 
@@ -262,7 +272,7 @@ function openIncident(id: string, s: Sighting, at: number, ctx: PlanContext): In
     dedupKey: scrubText(match.dedupKey),
     title: match.title,
     network: event.network,
-    status: 'open',
+    state: 'open',
     severity: match.severity,
     baseSeverity: match.baseSeverity,
     boosts: match.boosts,
@@ -279,9 +289,14 @@ function openIncident(id: string, s: Sighting, at: number, ctx: PlanContext): In
     timeline: [],
     applied: new Uint8Array(),
     appliedPages: [],
+    level: 'village',
+    alerted: [],
+    escalations: 0,
+    reopened: 0,
+    clocks: {},
+    steps: [],
     version: 0,
     alertSeq: 0,
-    alertReason: 'opened',
     alertPending: false,
     expiresAt: 0,
   };
@@ -339,7 +354,7 @@ function finishChange(w: Working, ctx: PlanContext): IncidentChange {
   let applied: Uint8Array<ArrayBuffer>;
   if (inline.length > INLINE_APPLIED_KEYS) {
     page = {
-      sk: `PAGE#${String((before?.version ?? -1) + 1).padStart(8, '0')}#${ctx.newToken()}`,
+      sk: `PAGE#${String((before?.version ?? 0) + 1).padStart(8, '0')}#${ctx.newToken()}`,
       keys: packKeys(inline),
     };
     appliedPages.push(page.sk);
@@ -347,6 +362,41 @@ function finishChange(w: Working, ctx: PlanContext): IncidentChange {
   } else {
     applied = packKeys(inline);
   }
+  const next: Incident = {
+    ...after,
+    ackBy,
+    eventCount: (before?.eventCount ?? 0) + w.added.length,
+    lateCount: (before?.lateCount ?? 0) + w.late,
+    applied,
+    appliedPages,
+    version: (before?.version ?? 0) + 1,
+    expiresAt: expiresAtFor(w.lastMs, ctx),
+  };
+  const lifecycle = raised
+    ? recordEvents(
+        next,
+        {
+          opened: neverAlerted,
+          ...(neverAlerted ? {} : { severityRaisedFrom: before!.severity }),
+          ackMs: w.ackMs,
+          firstCurrentMs: Date.parse(ackBy) - w.ackMs,
+        },
+        ctx.now,
+        ctx.lifecycle,
+      )
+    : [];
+  const recorded = {
+    type: 'recorded',
+    events: w.added.length,
+    ...(w.late ? { late: w.late } : {}),
+    firstSeen: next.firstSeen,
+    lastSeen: next.lastSeen,
+  };
+  const { incident: sealed, entry } = sealChange(before, next, [recorded, ...lifecycle], {
+    actor: { kind: 'function', name: 'rules' },
+    at: ctx.now,
+    token: ctx.newToken(),
+  });
   return {
     before,
     firstSequenceNumber: w.firstSequenceNumber!,
@@ -354,23 +404,8 @@ function finishChange(w: Working, ctx: PlanContext): IncidentChange {
     late: w.late,
     alertRaised: raised,
     ...(page ? { page } : {}),
-    after: {
-      ...after,
-      ackBy,
-      eventCount: (before?.eventCount ?? 0) + w.added.length,
-      lateCount: (before?.lateCount ?? 0) + w.late,
-      applied,
-      appliedPages,
-      version: (before?.version ?? -1) + 1,
-      expiresAt: expiresAtFor(w.lastMs, ctx),
-      ...(raised
-        ? {
-            alertSeq: (before?.alertSeq ?? 0) + 1,
-            alertReason: neverAlerted ? 'opened' : 'severity-raised',
-            alertPending: true,
-          }
-        : {}),
-    },
+    after: sealed,
+    entry,
   };
 }
 

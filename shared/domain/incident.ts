@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { Network, Place } from '../../events/common.ts';
+import { Act, IncidentState, Level, OfficerRole, Outcome } from './incident-lifecycle.ts';
+import { LogHead } from './incident-log.ts';
 import { SEVERITIES } from './severity.ts';
 
 const Severity = z.union(SEVERITIES.map((s) => z.literal(s)));
@@ -15,6 +17,58 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
+export const CLOCK_NAMES = ['sign', 'arrive', 'feedback', 'golden'] as const;
+export type ClockName = (typeof CLOCK_NAMES)[number];
+
+/**
+ * One of an incident's clocks: sign within S minutes (签收), arrive within A (到场), feedback within F (反馈), or an
+ * online-opinion post's 6-hour golden window. Reminders are instants still to come; a clock is stopped by the act
+ * it waits for, and breached (once) when its deadline passes.
+ */
+export const Clock = z.object({
+  startedAt: z.string(),
+  dueAt: z.string(),
+  reminders: z.array(z.string()).default([]),
+  stoppedAt: z.string().optional(),
+  breachedAt: z.string().optional(),
+  /** Reminders sent to the county's desk leads after the sign clock ran out at the top of the ladder. */
+  leadReminders: z.number().int().default(0),
+});
+export type Clock = z.infer<typeof Clock>;
+
+export const STEP_KINDS = [
+  'opened',
+  'severity-raised',
+  'escalated',
+  'escalation-notice',
+  'reminder',
+  'breach',
+  'signed',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/**
+ * Something the duty desks must be told, with who: the notifier resolves the audience to desks and officers on duty
+ * when it sends (levels of the place's ladder, named desks, roles), so routing lives in code and in the desk
+ * directory, never in a template.
+ */
+export const AlertStep = z.object({
+  seq: z.number().int(),
+  kind: z.enum(STEP_KINDS),
+  at: z.string(),
+  levels: z.array(Level).default([]),
+  deskIds: z.array(z.string()).default([]),
+  exceptDeskIds: z.array(z.string()).default([]),
+  /** Only officers of these roles (desk leads, say); all on duty when empty. */
+  roles: z.array(OfficerRole).default([]),
+  clock: z.enum(CLOCK_NAMES).optional(),
+  /** Who signed, for the 已由…签收 notice. */
+  by: Act.optional(),
+  /** The level climbed to, for an escalation. */
+  to: Level.optional(),
+});
+export type AlertStep = z.infer<typeof AlertStep>;
+
 /**
  * An incident: the events of one rule and dedup key within its window. It holds no personal data — timeline
  * details are written by rules that leave it out — so the table keeps nothing that needs masking.
@@ -27,7 +81,7 @@ export const Incident = z.object({
   dedupKey: z.string(),
   title: z.string(),
   network: Network,
-  status: z.enum(['open', 'acknowledged', 'closed']),
+  state: IncidentState.default('open'),
   severity: Severity,
   baseSeverity: Severity,
   boosts: z.array(z.enum(['key-place', 'night'])),
@@ -49,12 +103,32 @@ export const Incident = z.object({
    */
   applied: z.instanceof(Uint8Array).default(() => new Uint8Array()),
   appliedPages: z.array(z.string()).default([]),
-  /** Optimistic-lock counter of the rules function's writes. */
+  /**
+   * The level responsible now (the lowest the place has when opened); an incident nobody signs for climbs. The
+   * levels alerted so far, the acts of the duty desks, and the clocks that run.
+   */
+  level: Level.default('village'),
+  alerted: z.array(Level).default([]),
+  escalations: z.number().int().default(0),
+  signed: Act.optional(),
+  dispatched: Act.extend({ unit: z.string() }).optional(),
+  arrived: Act.optional(),
+  feedback: Act.extend({ outcome: Outcome, note: z.string().optional() }).optional(),
+  closed: Act.extend({ note: z.string().optional() }).optional(),
+  reopened: z.number().int().default(0),
+  clocks: z.partialRecord(z.enum(CLOCK_NAMES), Clock).default({}),
+  /** The next instant a clock wants the sweep: the sparse due-clocks index. */
+  nextDueAt: z.string().optional(),
+  /** One optimistic version for every writer (rules, notifier, duty-desk API, sweep); each write is a log entry. */
   version: z.number().int(),
-  /** Bumped whenever the incident needs a (new) alert: opened, or severity raised. The notifier sends each once. */
+  /** The head of the incident's log (incident-log.ts): the commit point of its chain. */
+  logHead: LogHead.optional(),
+  /** The latest alert steps (the outbox): every one with `seq` above `alertSentSeq` is still to be sent. */
+  steps: z.array(AlertStep).default([]),
   alertSeq: z.number().int(),
-  alertReason: z.enum(['opened', 'severity-raised']),
   alertPending: z.boolean(),
+  /** Since when an alert has waited (the pending-alerts index sorts by it; the sweep re-drives the old ones). */
+  alertPendingSince: z.string().optional(),
   alertSentSeq: z.number().int().optional(),
   /** Epoch seconds after which DynamoDB TTL deletes the incident. */
   expiresAt: z.number().int(),

@@ -152,11 +152,12 @@ describe('events → incidents → alerts on the local servers', () => {
   it('names the first record of a failed write so Lambda retries from there, and the retry completes the work', async () => {
     const { documents } = platform.clients;
     const tableName = platform.resources.tableName;
-    // A throttled UpdateItem for camera B only: the real adapters and processor, the real table.
+    // A throttled write of camera B's incident item only: the real adapters and processor, the real table.
     let throttle = true;
     const throttling = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      const input = (args as { input: { Key?: { pk?: string } } }).input;
-      if (throttle && input.Key?.pk?.includes('cam-throttled')) {
+      const input = (args as { input: { Key?: { pk?: string }; Item?: { pk?: string; sk?: string } } }).input;
+      const pk = input.Key?.pk ?? (input.Item?.sk === 'INCIDENT' ? input.Item.pk : undefined);
+      if (throttle && pk?.includes('cam-throttled')) {
         throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
           name: 'ThrottlingException',
           $retryable: { throttling: true },

@@ -1,6 +1,6 @@
 import type { AlertAttempt, AlertOutbox, AttemptOutcome, ClaimedAlert } from '../../../shared/adapters/alert-outbox.ts';
 import type { AlertPublisher, OutgoingAlert, PublishResult } from '../../../shared/adapters/alert-publisher.ts';
-import type { IncidentStore } from '../../../shared/adapters/incident-store.ts';
+import type { IncidentCommit, IncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { QuarantineStore } from '../../../shared/adapters/quarantine-store.ts';
 import { createRulesProcessor, type Log, type RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../../../shared/domain/event-time.ts';
@@ -18,10 +18,10 @@ import { NOW, RETENTION_DAYS, TIME_ZONE } from './builders.ts';
 export class InMemoryIncidentStore implements IncidentStore {
   readonly table = new MemoryIncidentTable();
   readonly loads: string[][] = [];
-  readonly saves: IncidentChange[] = [];
+  readonly saves: IncidentCommit[] = [];
   readonly claims: ClaimChange[] = [];
   /** Runs before a write is applied: throw to fail it, or change `table` to play a concurrent writer. */
-  beforeSave: ((change: IncidentChange) => void | Promise<void>) | undefined;
+  beforeSave: ((change: IncidentCommit) => void | Promise<void>) | undefined;
   beforeClaim: ((change: ClaimChange) => void | Promise<void>) | undefined;
   /** Thrown by the next load, once. */
   failNextLoad: Error | undefined;
@@ -47,10 +47,14 @@ export class InMemoryIncidentStore implements IncidentStore {
     return this.table.claim(change);
   }
 
-  async save(change: IncidentChange): Promise<'saved' | 'conflict'> {
+  async save(change: IncidentCommit): Promise<'saved' | 'conflict'> {
     this.saves.push(change);
     await this.beforeSave?.(change);
     return this.table.save(change);
+  }
+
+  async saveAll(changes: readonly IncidentCommit[]): Promise<('saved' | 'conflict')[]> {
+    return Promise.all(changes.map((change) => this.save(change)));
   }
 
   /** What a duty officer would compare: per incident, how many events, when, how severe. */

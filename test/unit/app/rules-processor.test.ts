@@ -48,7 +48,7 @@ describe('createRulesProcessor', () => {
       firstSeen: '2026-11-24T18:03:00.000Z',
       lastSeen: '2026-11-24T18:19:39.000Z',
       sources: [CAMERA_17],
-      version: 0,
+      version: 1,
       alertSeq: 1,
       alertPending: true,
     });
@@ -289,7 +289,7 @@ describe('createRulesProcessor', () => {
         firstSeen: '2026-11-24T18:02:50.000Z',
         lastSeen: '2026-11-24T18:04:00.000Z',
         sources: ['cam-b', 'cam-a'],
-        version: 1,
+        version: 2,
       });
       expect(result.summary).toMatchObject({ incidentsTouched: 1, incidentsOpened: 0 });
     });

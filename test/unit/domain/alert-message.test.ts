@@ -8,7 +8,7 @@ import {
   smsLength,
   smsText,
 } from '../../../shared/domain/alert-message.ts';
-import type { Incident } from '../../../shared/domain/incident.ts';
+import { type Incident, STEP_KINDS } from '../../../shared/domain/incident.ts';
 import { planIncidents } from '../../../shared/domain/incident-plan.ts';
 import { ALARM_RULES, indexRules } from '../../../shared/domain/rule-registry.ts';
 import { SEVERITIES } from '../../../shared/domain/severity.ts';
@@ -36,18 +36,19 @@ describe('SMS text', () => {
   it.each(alarmTypes)('fits one 70-character segment for %s at the longest place, any severity and count', (type) => {
     const base = incidentOf(type);
     for (const severity of SEVERITIES) {
-      for (const alertReason of ['opened', 'severity-raised'] as const) {
+      for (const kind of STEP_KINDS) {
         const incident: Incident = {
           ...base,
           severity,
-          alertReason,
+          steps: [{ ...base.steps[0]!, kind, by: { officerId: 'o-1', deskId: 'mishan-station', at: base.ackBy } }],
           eventCount: 999_999,
           ackBy: '2026-11-27T18:00:00.000Z',
           place: { ...base.place, name: LONGEST_PLACE },
         };
         // Sent the same night, and much later (both times then carry their full dates).
         for (const now of [options.now, new Date('2027-06-01T12:00:00+08:00')]) {
-          const text = smsText(incident, { ...options, now, ackHint: '回1确认' });
+          const deskName = () => '高平市公安局米山镇派出所值班室';
+          const text = smsText(incident, { ...options, now, ackHint: '回1确认', deskName });
           expect(smsLength(text)).toBeLessThanOrEqual(SMS_SEGMENT);
           expect(text).toContain(`码${incident.code}`);
           expect(text).toContain(incident.title);
@@ -94,10 +95,27 @@ describe('SMS text', () => {
     expect(smsText(newYearsEve, { ...options, now })).toContain('23:30起 2027-01-01 05:30前回应');
   });
 
-  it('marks an alert sent because severity rose', () => {
-    expect(smsText({ ...incidentOf('camera.intrusion'), alertReason: 'severity-raised' }, options)).toMatch(
-      /^【特急】升级 /,
-    );
+  it('marks an alert sent because severity rose, and one handed up the ladder unsigned', () => {
+    const base = incidentOf('camera.intrusion');
+    const step = (kind: (typeof STEP_KINDS)[number]) => ({ ...options, step: { ...base.steps[0]!, kind } });
+    expect(smsText(base, step('severity-raised'))).toMatch(/^【特急】升级 /);
+    expect(smsText(base, step('escalated'))).toMatch(/^【特急】上报 /);
+  });
+
+  it('tells the desks who signed, by desk name, and the desk below that it went up', () => {
+    const base = incidentOf('camera.intrusion');
+    const by = { officerId: 'o-7', deskId: 'mishan-station', at: '2026-11-24T18:04:00.000Z' };
+    const signed = smsText(base, {
+      ...options,
+      step: { ...base.steps[0]!, kind: 'signed', by },
+      deskName: () => '米山镇派出所',
+    });
+    expect(signed).toBe(`【已签收】码${base.code} 区域入侵 米山镇第一小学 已由米山镇派出所签收 02:04`);
+    const notice = smsText(base, {
+      ...options,
+      step: { ...base.steps[0]!, kind: 'escalation-notice', to: 'township' },
+    });
+    expect(notice).toBe(`【已上报】码${base.code} 区域入侵 米山镇第一小学 逾时未签收 已上报乡镇/街道`);
   });
 });
 

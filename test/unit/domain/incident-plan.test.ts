@@ -34,8 +34,10 @@ describe('planIncidents', () => {
       lateCount: 0,
       alertSeq: 1,
       alertPending: true,
-      alertReason: 'opened',
-      version: 0,
+      version: 1,
+      state: 'open',
+      level: 'village',
+      alerted: ['village', 'township'], // 特急: its own desk and the one above
     });
     expect(keyCount(change?.after.applied)).toBe(1000);
     expect(change?.after.timeline).toHaveLength(20);
@@ -128,7 +130,7 @@ describe('planIncidents', () => {
     expect(changes[0]?.after).toMatchObject({
       severity: 2,
       alertSeq: 2,
-      alertReason: 'severity-raised',
+      steps: [expect.objectContaining({ kind: 'opened' }), expect.objectContaining({ kind: 'severity-raised' })],
       alertPending: true,
     });
     expect(changes[0]?.alertRaised).toBe(true);
@@ -138,7 +140,7 @@ describe('planIncidents', () => {
     const table = new MemoryIncidentTable();
     deliver(table, sightings('camera.intrusion', [0]));
     const { changes } = deliver(table, sightings('camera.intrusion', [60], { firstSeq: 2, idPrefix: 'more' }));
-    expect(changes[0]).toMatchObject({ alertRaised: false, after: { alertSeq: 1, eventCount: 2, version: 1 } });
+    expect(changes[0]).toMatchObject({ alertRaised: false, after: { alertSeq: 1, eventCount: 2, version: 2 } });
   });
 
   it('sets the acknowledgement deadline from the first event and the TTL from the last', () => {
@@ -177,7 +179,7 @@ describe('planIncidents with late events (迟报)', () => {
     const { changes } = deliver(table, now);
     expect(changes[0]).toMatchObject({
       alertRaised: true,
-      after: { eventCount: 2, lateCount: 1, alertSeq: 1, alertReason: 'opened', ackBy: '2026-11-24T18:04:00.000Z' },
+      after: { eventCount: 2, lateCount: 1, alertSeq: 1, ackBy: '2026-11-24T18:04:00.000Z' },
     });
   });
 

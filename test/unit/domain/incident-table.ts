@@ -1,5 +1,6 @@
 import { DEFAULT_EVENT_TIME_POLICY } from '../../../shared/domain/event-time.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
+import type { LogEntry } from '../../../shared/domain/incident-log.ts';
 import type {
   ClaimChange,
   IncidentChange,
@@ -7,6 +8,7 @@ import type {
   PlanContext,
   PlanResult,
 } from '../../../shared/domain/incident-plan.ts';
+import { DEFAULT_LIFECYCLE_POLICY } from '../../../shared/domain/lifecycle-policy.ts';
 
 /** The plan context of the domain tests: a fixed clock, the default time policy, numbered page tokens. */
 export function planContext(now = new Date('2026-11-24T18:10:00Z')): PlanContext {
@@ -15,6 +17,7 @@ export function planContext(now = new Date('2026-11-24T18:10:00Z')): PlanContext
     now,
     incidentRetentionDays: 180,
     eventTime: DEFAULT_EVENT_TIME_POLICY,
+    lifecycle: DEFAULT_LIFECYCLE_POLICY,
     newToken: () => `t${++token}`,
   };
 }
@@ -27,6 +30,8 @@ export class MemoryIncidentTable {
   readonly incidents = new Map<string, Incident>();
   readonly claims = new Map<string, string>();
   readonly pages = new Map<string, Uint8Array>();
+  /** Every log entry written, committed or not, by incident. */
+  readonly log = new Map<string, LogEntry[]>();
 
   /** Everything stored: the planner looks up only what it needs. */
   view(): IncidentView {
@@ -43,19 +48,14 @@ export class MemoryIncidentTable {
     return 'saved';
   }
 
-  save(change: IncidentChange): 'saved' | 'conflict' {
+  save(change: Pick<IncidentChange, 'before' | 'after' | 'entry' | 'page'>): 'saved' | 'conflict' {
     const { after, before } = change;
     if (change.page) this.pages.set(change.page.sk, change.page.keys);
+    this.log.set(after.id, [...(this.log.get(after.id) ?? []), change.entry]);
     const current = this.incidents.get(after.id);
     if (before === undefined ? current !== undefined || this.claims.has(after.id) : current?.version !== before.version)
       return 'conflict';
-    const next: Incident = {
-      ...structuredClone(after),
-      alertPending: change.alertRaised ? true : (current?.alertPending ?? after.alertPending),
-    };
-    delete next.alertSentSeq;
-    if (current?.alertSentSeq !== undefined) next.alertSentSeq = current.alertSentSeq;
-    this.incidents.set(after.id, next);
+    this.incidents.set(after.id, structuredClone(after));
     return 'saved';
   }
 
