@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../domain/incident.ts';
 import { Incident as IncidentSchema, WindowClaim } from '../domain/incident.ts';
 import type { LogEntry } from '../domain/incident-log.ts';
@@ -18,6 +18,20 @@ export interface IncidentStore {
   saveAll(changes: readonly IncidentCommit[]): Promise<('saved' | 'conflict')[]>;
 }
 
+/**
+ * What every other writer (notifier, sweep, duty-desk API) needs: one incident as it is now, and writing its next
+ * version. A window claim or an expired incident reads as none.
+ */
+export interface IncidentRecords {
+  get(incidentId: string): Promise<Incident | undefined>;
+  save(change: IncidentCommit): Promise<'saved' | 'conflict'>;
+}
+
+/** An incident's log as stored: every entry, oldest version first (orphans of lost races included). */
+export interface IncidentLogReader {
+  log(incidentId: string): Promise<LogEntry[]>;
+}
+
 export const INCIDENT_SK = 'INCIDENT';
 export const incidentPk = (id: string) => `INC#${id}`;
 
@@ -29,7 +43,7 @@ const PAGE_CACHE_LIMIT = 256;
  * UpdateItem; a window a storm crossed into holds a claim item at its own id naming the incident; the keys of
  * applied events that no longer fit the incident item sit in immutable page items (`INC#<id>`, `PAGE#…`, sorting after the incident item).
  */
-export class DynamoIncidentStore implements IncidentStore {
+export class DynamoIncidentStore implements IncidentStore, IncidentRecords, IncidentLogReader {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #now: () => Date;
@@ -49,6 +63,43 @@ export class DynamoIncidentStore implements IncidentStore {
     const named = [...new Set(claims.values())].filter((id) => !incidents.has(id) && !claims.has(id));
     if (named.length) await this.#read(named, incidents, claims);
     return { incidents, claims, pages: await this.#loadPages(incidents) };
+  }
+
+  async get(incidentId: string): Promise<Incident | undefined> {
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { pk: incidentPk(incidentId), sk: INCIDENT_SK },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item;
+    if (!item || typeof item.claimOf === 'string') return undefined;
+    if (typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(this.#now().getTime() / 1000)) return undefined;
+    return IncidentSchema.parse(item);
+  }
+
+  async log(incidentId: string): Promise<LogEntry[]> {
+    const entries: LogEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :log)',
+          ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':log': 'LOG#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        // As stored, nothing stripped or defaulted: the audit hashes exactly what is there.
+        const { pk: _pk, sk: _sk, expiresAt: _expires, ...entry } = item;
+        entries.push(entry as LogEntry);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return entries;
   }
 
   async #read(ids: readonly string[], incidents: Map<string, Incident>, claims: Map<string, string>) {

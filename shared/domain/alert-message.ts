@@ -58,7 +58,10 @@ export function smsText(incident: Incident, options: AlertTextOptions): string {
   if (kind !== 'opened' && kind !== 'severity-raised' && kind !== 'escalated')
     return noticeText(incident, step!, options);
   const first = localTime(new Date(incident.firstSeen), options.timeZone);
-  const deadline = localTime(new Date(incident.ackBy), options.timeZone);
+  // The sign clock restarts at each level an unsigned incident climbs to: that desk's deadline is the clock's.
+  const sign = incident.clocks.sign;
+  const due = incident.state === 'open' && sign && !sign.stoppedAt ? sign.dueAt : incident.ackBy;
+  const deadline = localTime(new Date(due), options.timeZone);
   const today = localTime(options.now, options.timeZone).date;
   const head = `【${severityLabel[incident.severity]}】`;
   const what = `${incident.title}${incident.eventCount > 1 ? `×${incident.eventCount}` : ''}`;
