@@ -1,5 +1,5 @@
-// `npx sanwang post|sign|devices|replay`: for integrators, and for operators testing a desk, registering devices or
-// putting back what the stream mappings gave up on.
+// `npx sanwang post|sign|devices|desks|replay`: for integrators, and for operators testing a desk, registering
+// devices, keeping the duty desks and their rosters, or putting back what the stream mappings gave up on.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:8787';
 const SEE_HELP = 'see npx sanwang --help';
 const HELP_COMMAND = 'npx sanwang --help';
 
-const HELP = `sanwang — sign and post events to the ingest API, register devices
+const HELP = `sanwang — sign and post events to the ingest API, register devices, keep the duty desks
 
 Usage:
   npx sanwang post FILE [options]     sign FILE and POST it; prints the answer for each event
@@ -34,13 +34,18 @@ Usage:
   npx sanwang devices pending         devices that sent events but are not registered yet
   npx sanwang devices register FILE   register devices (a JSON list like config/devices.json) and send on the
                                       events they posted while unregistered, each checked like a live event
+  npx sanwang desks import FILE       make the duty desks exactly those of FILE (a JSON list like config/desks.json):
+                                      desks, officers, rosters; desks not in FILE are removed
+  npx sanwang desks list              the desks, their officers and standing numbers (names and mobiles masked)
+  npx sanwang desks roster DESK       a desk's shifts and overrides, and who is told now (--at ISO for another time)
   npx sanwang replay rules            put the batches the rules mapping gave up on back on the stream (safe: every
                                       event is counted once however often it arrives)
   npx sanwang replay notify           send every pending alert before the notifier now; empty the failure queue
 
-Devices and replay commands use the running \`npm start\` by default, or, with your AWS credentials and region:
-devices --table NAME (and --stream NAME with --integrations-secret ARN); replay rules --bucket NAME --stream NAME
-(the stack's QuarantineBucketArn and StreamName outputs); replay notify --queue URL --table NAME.
+Devices, desks and replay commands use the running \`npm start\` by default, or, with your AWS credentials and
+region: devices --table NAME (and --stream NAME with --integrations-secret ARN); desks --table NAME; replay rules
+--bucket NAME --stream NAME (the stack's QuarantineBucketArn and StreamName outputs); replay notify --queue URL
+--table NAME.
 
 Options:
   --format NAME        device format: ${DEVICE_FORMATS.join(', ')} (default: canonical JSON)
@@ -49,13 +54,15 @@ Options:
   --integration ID     integration id (default: ${DEMO_INTEGRATION_ID}, or $SANWANG_INTEGRATION)
   --secret whsec_…     its secret (default: $SANWANG_SECRET, else ${INTEGRATIONS_FILE} for the local demo integration)
   --content-type TYPE  default: from the file's extension (.json, .xml, .txt)
-  --table NAME         devices: the DynamoDB table (default: the running \`npm start\`)
+  --table NAME         devices, desks: the DynamoDB table (default: the running \`npm start\`)
   --stream NAME        devices register: the Kinesis stream held events are sent on to
   --integrations-secret ARN
                        devices register: the integrations secret held events are checked against
   --bucket NAME        replay rules: the failed-batch bucket; --prefix P to take part of it
   --keep               replay rules: keep the documents after their records are back on the stream
   --queue URL          replay notify: the notify failure queue
+  --at ISO             desks roster: the instant, with its offset (default: now)
+  --time-zone ZONE     desks roster: the deployment's zone (default: $TIME_ZONE, else Asia/Shanghai)
   -h, --help
 
 Exit codes: 0 done, 1 failed (the line says why), 2 the command line is wrong.`;
@@ -74,6 +81,8 @@ const OPTIONS = {
   prefix: { type: 'string' },
   keep: { type: 'boolean' },
   queue: { type: 'string' },
+  at: { type: 'string' },
+  'time-zone': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -111,7 +120,9 @@ export async function runCli(
       return 0;
     }
     const [command, ...rest] = positionals;
-    if (command === undefined) throw new UsageError(`say what to do: post, sign, devices or replay (${SEE_HELP})`);
+    if (command === undefined) {
+      throw new UsageError(`say what to do: post, sign, devices, desks or replay (${SEE_HELP})`);
+    }
     if (command === 'replay') {
       const { replay } = await import('./replay.ts');
       await replay(rest, values, io);
@@ -122,8 +133,13 @@ export async function runCli(
       await devices(rest, values, env, io);
       return 0;
     }
+    if (command === 'desks') {
+      const { desks } = await import('./desks.ts');
+      await desks(rest, values, env, io);
+      return 0;
+    }
     if (command !== 'post' && command !== 'sign') {
-      throw new UsageError(`unknown command ${command}: use post, sign, devices or replay (${SEE_HELP})`);
+      throw new UsageError(`unknown command ${command}: use post, sign, devices, desks or replay (${SEE_HELP})`);
     }
     return await postOrSign(command, rest, values, env, io);
   } catch (error) {
