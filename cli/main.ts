@@ -1,5 +1,5 @@
-// `npx sanwang post|sign|devices|replay`: for integrators, and for operators testing a desk, registering devices or
-// putting back what the stream mappings gave up on.
+// `npx sanwang post|sign|devices|replay|login`: for integrators, and for operators testing a desk, registering devices,
+// putting back what the stream mappings gave up on, or signing in to the local duty-desk API.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,8 @@ Usage:
   npx sanwang replay rules            put the batches the rules mapping gave up on back on the stream (safe: every
                                       event is counted once however often it arrives)
   npx sanwang replay notify           send every pending alert before the notifier now; empty the failure queue
+  npx sanwang login --officer ID      print a token of local mode's development issuer for the duty-desk API
+                                      (curl -H "Authorization: Bearer $(npx sanwang login --officer ID)" …)
 
 Devices and replay commands use the running \`npm start\` by default, or, with your AWS credentials and region:
 devices --table NAME (and --stream NAME with --integrations-secret ARN); replay rules --bucket NAME --stream NAME
@@ -56,6 +58,8 @@ Options:
   --bucket NAME        replay rules: the failed-batch bucket; --prefix P to take part of it
   --keep               replay rules: keep the documents after their records are back on the stream
   --queue URL          replay notify: the notify failure queue
+  --officer ID         login: the officer id (the user name they sign in with)
+  --ttl SECONDS        login: how long the token lives (default 3600)
   -h, --help
 
 Exit codes: 0 done, 1 failed (the line says why), 2 the command line is wrong.`;
@@ -74,6 +78,8 @@ const OPTIONS = {
   prefix: { type: 'string' },
   keep: { type: 'boolean' },
   queue: { type: 'string' },
+  officer: { type: 'string' },
+  ttl: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -111,10 +117,16 @@ export async function runCli(
       return 0;
     }
     const [command, ...rest] = positionals;
-    if (command === undefined) throw new UsageError(`say what to do: post, sign, devices or replay (${SEE_HELP})`);
+    if (command === undefined)
+      throw new UsageError(`say what to do: post, sign, devices, replay or login (${SEE_HELP})`);
     if (command === 'replay') {
       const { replay } = await import('./replay.ts');
       await replay(rest, values, io);
+      return 0;
+    }
+    if (command === 'login') {
+      const { login } = await import('./login.ts');
+      await login(rest, values, io);
       return 0;
     }
     if (command === 'devices') {
@@ -123,7 +135,7 @@ export async function runCli(
       return 0;
     }
     if (command !== 'post' && command !== 'sign') {
-      throw new UsageError(`unknown command ${command}: use post, sign, devices or replay (${SEE_HELP})`);
+      throw new UsageError(`unknown command ${command}: use post, sign, devices, replay or login (${SEE_HELP})`);
     }
     return await postOrSign(command, rest, values, env, io);
   } catch (error) {
