@@ -1,5 +1,6 @@
-// `npx sanwang post|sign|devices|desks|replay`: for integrators, and for operators testing a desk, registering
-// devices, keeping the duty desks and their rosters, or putting back what the stream mappings gave up on.
+// `npx sanwang post|sign|devices|desks|replay|login`: for integrators, and for operators testing a desk, registering
+// devices, keeping the duty desks and their rosters, putting back what the stream mappings gave up on, or signing in
+// to the local duty-desk API.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,8 @@ Usage:
   npx sanwang replay rules            put the batches the rules mapping gave up on back on the stream (safe: every
                                       event is counted once however often it arrives)
   npx sanwang replay notify           send every pending alert before the notifier now; empty the failure queue
+  npx sanwang login --officer ID      print a token of local mode's development issuer for the duty-desk API
+                                      (curl -H "Authorization: Bearer $(npx sanwang login --officer ID)" …)
 
 Devices, desks and replay commands use the running \`npm start\` by default, or, with your AWS credentials and
 region: devices --table NAME (and --stream NAME with --integrations-secret ARN); desks --table NAME; replay rules
@@ -63,6 +66,8 @@ Options:
   --queue URL          replay notify: the notify failure queue
   --at ISO             desks roster: the instant, with its offset (default: now)
   --time-zone ZONE     desks roster: the deployment's zone (default: $TIME_ZONE, else Asia/Shanghai)
+  --officer ID         login: the officer id (the user name they sign in with)
+  --ttl SECONDS        login: how long the token lives (default 3600)
   -h, --help
 
 Exit codes: 0 done, 1 failed (the line says why), 2 the command line is wrong.`;
@@ -83,6 +88,8 @@ const OPTIONS = {
   queue: { type: 'string' },
   at: { type: 'string' },
   'time-zone': { type: 'string' },
+  officer: { type: 'string' },
+  ttl: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -121,11 +128,16 @@ export async function runCli(
     }
     const [command, ...rest] = positionals;
     if (command === undefined) {
-      throw new UsageError(`say what to do: post, sign, devices, desks or replay (${SEE_HELP})`);
+      throw new UsageError(`say what to do: post, sign, devices, desks, replay or login (${SEE_HELP})`);
     }
     if (command === 'replay') {
       const { replay } = await import('./replay.ts');
       await replay(rest, values, io);
+      return 0;
+    }
+    if (command === 'login') {
+      const { login } = await import('./login.ts');
+      await login(rest, values, io);
       return 0;
     }
     if (command === 'devices') {
@@ -139,7 +151,7 @@ export async function runCli(
       return 0;
     }
     if (command !== 'post' && command !== 'sign') {
-      throw new UsageError(`unknown command ${command}: use post, sign, devices, desks or replay (${SEE_HELP})`);
+      throw new UsageError(`unknown command ${command}: use post, sign, devices, desks, replay or login (${SEE_HELP})`);
     }
     return await postOrSign(command, rest, values, env, io);
   } catch (error) {

@@ -18,7 +18,7 @@ export function buildApp(context: Record<string, unknown> = {}) {
 
   const data = new DataStack(app, 'SanwangData', {
     description:
-      'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations',
+      'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations, officers user pool',
     quarantineRetentionDays: settings.quarantineRetentionDays,
     desks,
     opsContacts: { email: settings.opsEmail, https: settings.opsHttps, sms: settings.opsSms },
@@ -26,14 +26,16 @@ export function buildApp(context: Record<string, unknown> = {}) {
   });
   const functions = new FunctionsStack(app, 'SanwangFunctions', {
     description:
-      'sanwang functions: ingest API (integrations -> stream), rules (stream -> incidents) and notify ' +
-      '(table stream -> SMS), with alarms',
+      'sanwang functions: ingest API (integrations -> stream), rules (stream -> incidents), notify ' +
+      '(table stream -> SMS) and the duty-desk API (officers -> incidents), with alarms',
     data,
     timeZone: settings.timeZone,
     incidentRetentionDays: settings.incidentRetentionDays,
     quarantineRetentionDays: settings.quarantineRetentionDays,
     apiRateLimit: settings.apiRateLimit,
     apiBurstLimit: settings.apiBurstLimit,
+    deskApiRateLimit: settings.deskApiRateLimit,
+    deskApiBurstLimit: settings.deskApiBurstLimit,
     maxEventAgeMinutes: settings.maxEventAgeMinutes,
     maxClockSkewSeconds: settings.maxClockSkewSeconds,
     functionSettings: { bundleMetafile: settings.bundleMetafile, logRetention: settings.logRetentionDays },

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { DutyDesk } from '../shared/domain/duty-desks.ts';
 import { STREAM_RETENTION_HOURS } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
+import { OfficerSignIn } from './desk-api.ts';
 import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
 import { type OpsContacts, OpsSubscriptions } from './ops-subscriptions.ts';
 
@@ -50,6 +51,8 @@ export class DataStack extends Stack {
    * with an empty list; operators put the integrations and their HMAC secrets in after deploy.
    */
   readonly integrationsSecret: secretsmanager.Secret;
+  /** The officers' user pool and the duty-desk console's app client; accounts are state, so they live here. */
+  readonly officers: OfficerSignIn;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -185,6 +188,8 @@ export class DataStack extends Stack {
         'the old one; operators edit the secret by hand for both.',
     });
 
+    this.officers = new OfficerSignIn(this, 'Officers');
+
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
@@ -197,6 +202,14 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'NotifyFailureQueueUrl', {
       value: this.notifyFailureQueue.queueUrl,
       description: 'npx sanwang replay notify --queue <this> --table <TableName>',
+    });
+    new CfnOutput(this, 'OfficersUserPoolId', {
+      value: this.officers.userPool.userPoolId,
+      description: 'aws cognito-idp admin-create-user --user-pool-id <this> --username <officer id>',
+    });
+    new CfnOutput(this, 'OfficersUserPoolClientId', {
+      value: this.officers.client.userPoolClientId,
+      description: 'The app client the duty-desk console signs in with (SRP); the audience of its tokens',
     });
     this.quarantineBucketArnExport = `${this.stackName}-QuarantineBucketArn`;
     new CfnOutput(this, 'QuarantineBucketArn', {

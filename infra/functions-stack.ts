@@ -11,6 +11,7 @@ import { alertSweep, notifyEventSource, rulesEventSource } from '../shared/event
 import { functionSettings as limits } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { DataStack } from './data-stack.ts';
+import { DeskApi } from './desk-api.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 import { HeartbeatAlarm } from './heartbeat-alarm.ts';
 import { IngestAlarms } from './ingest-alarms.ts';
@@ -27,6 +28,9 @@ export interface FunctionsStackProps extends StackProps {
   /** Ingest API default-stage throttling: steady requests per second and burst. */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Duty-desk API default-stage throttling. */
+  readonly deskApiRateLimit: number;
+  readonly deskApiBurstLimit: number;
   /** Events older than this when received are late (迟报); further ahead than the skew, refused. */
   readonly maxEventAgeMinutes: number;
   readonly maxClockSkewSeconds: number;
@@ -40,6 +44,7 @@ export class FunctionsStack extends Stack {
   readonly rules: HandlerFunction;
   readonly notify: HandlerFunction;
   readonly sweep: HandlerFunction;
+  readonly deskApi: DeskApi;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -70,6 +75,20 @@ export class FunctionsStack extends Stack {
     new CfnOutput(this, 'IngestApiUrl', {
       value: this.ingest.url,
       description: 'Base URL of the ingest API (POST v1/events, POST v1/events/{format}, GET v1/openapi.json)',
+    });
+
+    this.deskApi = new DeskApi(this, 'DeskApi', {
+      table: data.table,
+      key: data.key,
+      signIn: { issuer: data.officers.issuer, clientId: data.officers.client.userPoolClientId },
+      timeZone: props.timeZone,
+      rateLimit: props.deskApiRateLimit,
+      burstLimit: props.deskApiBurstLimit,
+      functionSettings: props.functionSettings,
+    });
+    new CfnOutput(this, 'DeskApiUrl', {
+      value: this.deskApi.url,
+      description: 'Base URL of the duty-desk API (Authorization: Bearer <officer token>; GET v1/openapi.json)',
     });
 
     this.rules = new HandlerFunction(this, 'Rules', {

@@ -44,6 +44,10 @@ export const Settings = z.object({
   apiRateLimit: z.coerce.number().positive().max(10_000).default(100),
   /** Burst (token bucket size) of the ingest API's default stage. Default 200. */
   apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(200),
+  /** Steady-state request rate of the duty-desk API's default stage (officers, not devices). Default 20. */
+  deskApiRateLimit: z.coerce.number().positive().max(10_000).default(20),
+  /** Burst of the duty-desk API's default stage. Default 40. */
+  deskApiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(40),
   /** Minutes after which an event is late (迟报): counted, never alerted as current. Default 60. */
   maxEventAgeMinutes: RulesConfig.shape.MAX_EVENT_AGE_MINUTES,
   /** Seconds an event's time may be ahead of its reception; further ahead is refused. Default 300. */

@@ -17,6 +17,11 @@ export const ITEM_FAMILIES = {
   devices: 'DEVICE#',
   /** `REPLAY#<integration>#<request id>`: signed request ids already seen. The ingest function. */
   replay: 'REPLAY#',
+  /**
+   * `DESKS`: the desk directory, one partition (sk per desk) read with one Query. A whole key, not a prefix: the
+   * grant names exactly this partition. The duty-desk API.
+   */
+  desks: 'DESKS',
 } as const;
 export type ItemFamily = keyof typeof ITEM_FAMILIES;
 
@@ -31,9 +36,15 @@ export type ItemAction =
   /** On the table itself: the partition key of the key condition is the one leading key. */
   | 'Query';
 
+/** The `dynamodb:LeadingKeys` pattern of a family: a prefix (`INC#`) matches what follows it, a whole key itself. */
+export function leadingKeyPattern(family: ItemFamily): string {
+  const key = ITEM_FAMILIES[family];
+  return key.endsWith('#') ? `${key}*` : key;
+}
+
 /**
  * Allows `actions` on the table's items of `families` only: every partition key a request names
- * (`dynamodb:LeadingKeys`) must start with one of the families' prefixes. Example:
+ * (`dynamodb:LeadingKeys`) must start with one of the families' prefixes (or be the family's whole key). Example:
  * `grantItems(fn, table, ['BatchGetItem', 'UpdateItem'], ['incidents'])`.
  */
 export function grantItems(
@@ -49,7 +60,7 @@ export function grantItems(
       resources: [table.tableArn],
       // ForAllValues: a batch is allowed only if every key in it is in the families, not just one of them.
       conditions: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map((family) => `${ITEM_FAMILIES[family]}*`) },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map(leadingKeyPattern) },
       },
     }),
   );

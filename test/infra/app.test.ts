@@ -162,15 +162,15 @@ describe('SanwangData', () => {
 });
 
 describe('SanwangFunctions', () => {
-  it('runs the four handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
-    functions.resourceCountIs('AWS::Lambda::Function', 4);
+  it('runs the five handlers on nodejs24.x arm64 with their own log groups and no managed policies', () => {
+    functions.resourceCountIs('AWS::Lambda::Function', 5);
     functions.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: Match.anyValue() } },
-      4,
+      5,
     );
-    // One per function, and the ingest API's access logs: every one kept the six months the law asks for.
-    expect(logRetentions(functions)).toEqual([180, 180, 180, 180, 180]);
+    // One per function, and both APIs' access logs: every one kept the six months the law asks for.
+    expect(logRetentions(functions)).toEqual(Array(7).fill(180));
     for (const role of Object.values(functions.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -334,12 +334,10 @@ describe('context', () => {
   });
 
   it('keeps every log group of the functions stack for logRetentionDays, rounded up to a retention Logs offers', () => {
-    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: '400' }).functions))).toEqual([
-      400, 400, 400, 400, 400,
-    ]);
-    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: 200 }).functions))).toEqual([
-      365, 365, 365, 365, 365,
-    ]);
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: '400' }).functions))).toEqual(
+      Array(7).fill(400),
+    );
+    expect(logRetentions(Template.fromStack(testApp({ logRetentionDays: 200 }).functions))).toEqual(Array(7).fill(365));
   });
 
   it('refuses a log retention below six months or beyond ten years, naming the context key', () => {
@@ -398,6 +396,7 @@ describe('bundling', () => {
   // The SDK clients each handler builds, and only those: a client a function never calls costs init time.
   const clients = ['client-dynamodb', 'client-kinesis', 'client-secrets-manager', 'client-sns'];
   const expectedClients: Record<string, string[]> = {
+    'sanwang-desk-api': ['client-dynamodb'],
     'sanwang-ingest': ['client-dynamodb', 'client-kinesis', 'client-secrets-manager'],
     'sanwang-notify': ['client-dynamodb', 'client-sns'],
     'sanwang-rules': ['client-dynamodb'],
