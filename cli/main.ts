@@ -1,4 +1,4 @@
-// `npx sanwang post|sign|devices|desks|replay|login`: for integrators, and for operators testing a desk, registering
+// `npx sanwang post|sign|devices|desks|replay|login|audit`: for integrators, and for operators testing a desk, registering
 // devices, keeping the duty desks and their rosters, putting back what the stream mappings gave up on, or signing in
 // to the local duty-desk API.
 import { readFileSync } from 'node:fs';
@@ -42,11 +42,13 @@ Usage:
   npx sanwang replay rules            put the batches the rules mapping gave up on back on the stream (safe: every
                                       event is counted once however often it arrives)
   npx sanwang replay notify           send every pending alert before the notifier now; empty the failure queue
+  npx sanwang audit verify            walk every incident's log back to its first entry (a SHA-256 hash chain) and
+                                      name any entry missing or changed; --incident CODE for one incident
   npx sanwang login --officer ID      print a token of local mode's development issuer for the duty-desk API
                                       (curl -H "Authorization: Bearer $(npx sanwang login --officer ID)" …)
 
-Devices, desks and replay commands use the running \`npm start\` by default, or, with your AWS credentials and
-region: devices --table NAME (and --stream NAME with --integrations-secret ARN); desks --table NAME; replay rules
+Devices, desks, audit and replay commands use the running \`npm start\` by default, or, with your AWS credentials and
+region: devices --table NAME (and --stream NAME with --integrations-secret ARN); desks and audit --table NAME; replay rules
 --bucket NAME --stream NAME (the stack's QuarantineBucketArn and StreamName outputs); replay notify --queue URL
 --table NAME.
 
@@ -66,6 +68,8 @@ Options:
   --queue URL          replay notify: the notify failure queue
   --at ISO             desks roster: the instant, with its offset (default: now)
   --time-zone ZONE     desks roster: the deployment's zone (default: $TIME_ZONE, else Asia/Shanghai)
+  --incident CODE      audit verify: only the incident with this SMS code
+  --county CODE        audit verify: only this county (default: every county the desks cover)
   --officer ID         login: the officer id (the user name they sign in with)
   --ttl SECONDS        login: how long the token lives (default 3600)
   -h, --help
@@ -88,6 +92,8 @@ const OPTIONS = {
   queue: { type: 'string' },
   at: { type: 'string' },
   'time-zone': { type: 'string' },
+  incident: { type: 'string' },
+  county: { type: 'string' },
   officer: { type: 'string' },
   ttl: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -128,11 +134,16 @@ export async function runCli(
     }
     const [command, ...rest] = positionals;
     if (command === undefined) {
-      throw new UsageError(`say what to do: post, sign, devices, desks, replay or login (${SEE_HELP})`);
+      throw new UsageError(`say what to do: post, sign, devices, desks, replay, login or audit (${SEE_HELP})`);
     }
     if (command === 'replay') {
       const { replay } = await import('./replay.ts');
       await replay(rest, values, io);
+      return 0;
+    }
+    if (command === 'audit') {
+      const { audit } = await import('./audit.ts');
+      await audit(rest, values, io);
       return 0;
     }
     if (command === 'login') {
@@ -151,7 +162,9 @@ export async function runCli(
       return 0;
     }
     if (command !== 'post' && command !== 'sign') {
-      throw new UsageError(`unknown command ${command}: use post, sign, devices, desks, replay or login (${SEE_HELP})`);
+      throw new UsageError(
+        `unknown command ${command}: use post, sign, devices, desks, replay, login or audit (${SEE_HELP})`,
+      );
     }
     return await postOrSign(command, rest, values, env, io);
   } catch (error) {

@@ -14,7 +14,7 @@ import {
   SqsFailureQueue,
 } from '../shared/adapters/failed-batches.ts';
 import { DynamoPendingAlerts } from '../shared/adapters/pending-alerts.ts';
-import { createAlertSweeper } from '../shared/app/alert-sweeper.ts';
+import { createSweeper } from '../shared/app/alert-sweeper.ts';
 import { replayNotifyFailures, replayRulesFailures } from '../shared/app/replay-failures.ts';
 import { UsageError, unreachable } from './errors.ts';
 import type { CliOptions, CliOutput } from './main.ts';
@@ -79,7 +79,7 @@ export async function replay([what, ...extra]: string[], values: CliOptions, io:
   if (!queueUrl) throw new UsageError('the running platform names no notify failure queue: restart it with npm start');
   const sqs = onAws ? new SQSClient({}) : new SQSClient({ ...LOCAL, endpoint: local!.sqs });
   const client = createDocumentClient(new DynamoDBClient(onAws ? {} : { ...LOCAL, endpoint: local!.dynamodb }));
-  const sweepNow = createAlertSweeper({
+  const sweepNow = createSweeper({
     pending: new DynamoPendingAlerts({ client, tableName }),
     now: () => new Date(),
     log: quiet,

@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import { DutyDesk, Officer } from '../shared/domain/duty-desks.ts';
+import { Roster as DomainRoster } from '../shared/domain/duty-roster.ts';
 import { Incident } from '../shared/domain/incident.ts';
-import { IncidentState, OfficerCommand, OfficerRole } from '../shared/domain/incident-lifecycle.ts';
+import { IncidentState, Level, OfficerCommand, OfficerRole } from '../shared/domain/incident-lifecycle.ts';
 import { LogEntry } from '../shared/domain/incident-log.ts';
 import { SEVERITIES } from '../shared/domain/severity.ts';
 import { Instant } from './common.ts';
@@ -17,17 +19,14 @@ export const deskApiAnswers = z.registry<{ id: string; description?: string }>()
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** The fields of a duty desk as the directory keeps them (shared/domain/duty-desks.ts): one definition of each. */
+const desk = DutyDesk.in.shape;
+
 /** A 6-digit county, 9-digit township/street or 12-digit village/community code (GB/T 2260 and its extensions). */
-export const JurisdictionCode = z
-  .string()
-  .regex(/^(\d{6}|\d{9}|\d{12})$/, { error: 'must be a 6-digit county, 9-digit township or 12-digit village code' });
+export const JurisdictionCode = desk.jurisdiction;
 
-/** An officer's id: the user name they sign in with (警号 or the force's own id). */
-export const OfficerId = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1–64 letters, digits, dots, dashes or underscores' });
-
-const DeskId = z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'must be lower-case letters, digits and dashes (≤ 40)' });
+/** An officer's id: the user name they sign in with, as the desk directory spells it. */
+export const OfficerId = Officer.shape.id;
 
 /** `state=open,signed`: a comma-separated list, as the HTTP API joins a repeated parameter. */
 const StateList = z
@@ -85,40 +84,16 @@ function pascal(action: string): string {
   return `${action[0]!.toUpperCase()}${action.slice(1)}`;
 }
 
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time HH:MM (00:00–23:59)' });
-const OnDuty = z.array(OfficerId).min(1).max(20);
-
-/** A weekly shift: on these ISO weekdays (1 Monday … 7 Sunday), from start to end; an end at or before the start runs past midnight. */
-export const Shift = z.strictObject({
-  days: z
-    .array(z.int().min(1).max(7))
-    .min(1)
-    .max(7)
-    .meta({ description: 'ISO weekdays the shift starts on, 1 Monday … 7 Sunday' }),
-  start: HHMM,
-  end: HHMM,
-  officers: OnDuty.meta({ description: "Officer ids on duty; each must be one of the desk's officers" }),
+/**
+ * Who is on duty at a desk, in the deployment's time zone: the desks' own roster schema (shared/domain/duty-roster.ts),
+ * weekly shifts on days `mon`…`sun` plus dated overrides, so the API reads and writes exactly what the directory
+ * keeps. The desk's standing numbers cover any gap. The body is bounded by the API's 64 KiB limit.
+ */
+export const Roster = DomainRoster.register(deskApiRequests, {
+  id: 'Roster',
+  description: 'Weekly shifts plus dated overrides, naming officers by id; PUT replaces the whole roster',
 });
-
-/** A dated change to the week: these officers, on that date from start to end, instead of the shift. */
-export const RosterOverride = z.strictObject({
-  date: z.iso.date({ error: 'must be a date YYYY-MM-DD' }),
-  start: HHMM,
-  end: HHMM,
-  officers: OnDuty,
-});
-
-/** Who is on duty at a desk, in the deployment's time zone; the desk's standing number covers any gap. */
-export const Roster = z
-  .strictObject({
-    shifts: z.array(Shift).max(50),
-    overrides: z.array(RosterOverride).max(200).default([]),
-  })
-  .register(deskApiRequests, {
-    id: 'Roster',
-    description: 'Weekly shifts plus dated overrides, naming officers by id; PUT replaces the whole roster',
-  });
-export type Roster = z.infer<typeof Roster>;
+export type Roster = DomainRoster;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Answers
@@ -147,9 +122,10 @@ export const IncidentView = Incident.omit({
   dedupKey: true,
   version: true,
   alertSeq: true,
-  alertReason: true,
   alertPending: true,
+  alertPendingSince: true,
   alertSentSeq: true,
+  steps: true,
   expiresAt: true,
 }).register(deskApiAnswers, { id: 'Incident' });
 export type IncidentView = z.infer<typeof IncidentView>;
@@ -185,11 +161,11 @@ export type MaskedOfficer = z.infer<typeof MaskedOfficer>;
 
 export const DeskSummary = z
   .object({
-    id: DeskId,
-    name: z.string(),
-    jurisdiction: JurisdictionCode,
-    level: z.enum(['county', 'township', 'village']),
-    minSeverity: z.number().int(),
+    id: desk.id,
+    name: desk.name,
+    jurisdiction: desk.jurisdiction,
+    level: Level,
+    minSeverity: desk.minSeverity,
     officers: z.number().int().meta({ description: 'How many officers the desk has' }),
   })
   .register(deskApiAnswers, { id: 'DeskSummary' });
@@ -202,7 +178,7 @@ export const DeskDetail = z
   .object({
     ...DeskSummary.shape,
     officers: z.array(MaskedOfficer),
-    roster: z.object({ shifts: z.array(Shift), overrides: z.array(RosterOverride) }),
+    roster: Roster,
   })
   .register(deskApiAnswers, { id: 'Desk', description: 'A desk with its officers (masked) and roster' });
 export type DeskDetail = z.infer<typeof DeskDetail>;

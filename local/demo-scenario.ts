@@ -21,7 +21,7 @@ const NANCHENG = { ...GAOPING, township: '140581001' } as const;
 const school = { ...MISHAN, village: '140581100201', kind: 'school', name: '米山镇第一小学' } as const;
 const cafe = { ...NANCHENG, village: '140581001003', kind: 'internet_cafe', name: '南城极速网咖' } as const;
 const gasStation = { ...MISHAN, village: '140581100201', kind: 'commercial', name: '米东村加油站' } as const;
-const street = { ...NANCHENG, kind: 'public', name: '南城街道建设路口' } as const;
+const villageRoad = { ...MISHAN, village: '140581100201', kind: 'public', name: '米东村村口' } as const;
 
 /**
  * A night shift in Gaoping (140581), on the night of `date` (YYYY-MM-DD, Asia/Shanghai): an alarm storm at a
@@ -122,12 +122,12 @@ export function nightShift(date: string): DemoStep[] {
     },
     {
       at: '02:31',
-      says: '建设路口巡逻民警按下 SOS 一键求助',
+      says: '米东村村口巡逻民警按下 SOS 一键求助（无人签收，演示逐级上报）',
       events: [
         posted('patrol.sos', '02:31', 0, {
           id: 'sos-140581207-0231',
           source: { id: 'radio-140581207', kind: 'patrol_terminal' },
-          place: street,
+          place: villageRoad,
         }),
       ],
     },

@@ -1,14 +1,16 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestSummary } from '../events/api.ts';
+import { DynamoIncidentStore } from '../shared/adapters/incident-store.ts';
 import { quarantinePk } from '../shared/adapters/quarantine-store.ts';
 import { postSigned } from '../shared/adapters/signed-request.ts';
+import { auditChains } from '../shared/app/audit.ts';
 import type { Incident } from '../shared/domain/incident.ts';
 import { localTime } from '../shared/domain/local-time.ts';
+import { maskName } from '../shared/domain/personal-data-masking.ts';
 import { severityLabel } from '../shared/domain/severity.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { nightShift } from './demo-scenario.ts';
-import { takeAlerts } from './desk-inbox.ts';
 import { DEMO_INTEGRATION_ID } from './local-integrations.ts';
 import type { Platform } from './platform.ts';
 import { paint } from './terminal.ts';
@@ -19,6 +21,13 @@ export interface DemoTotals {
   incidents: number;
   alertsDelivered: number;
   quarantined: number;
+  signed: number;
+  escalated: number;
+  breached: number;
+  closed: number;
+  /** Log entries on the incidents' hash chains, and the incidents whose chain is broken (none). */
+  auditEntries: number;
+  auditBroken: number;
 }
 
 /** How far the clock runs ahead of each step's moment: long enough for its storm (four minutes) to be in the past. */
@@ -42,8 +51,37 @@ export async function runDemo(
 ): Promise<DemoTotals> {
   const { write } = options;
   const date = demoNight(options.now, options.timeZone);
-  const totals: DemoTotals = { eventsPosted: 0, recordsPosted: 0, incidents: 0, alertsDelivered: 0, quarantined: 0 };
-  const deskNames = new Map(platform.desks.map((d) => [d.id, d.name]));
+  const totals: DemoTotals = {
+    eventsPosted: 0,
+    recordsPosted: 0,
+    incidents: 0,
+    alertsDelivered: 0,
+    quarantined: 0,
+    signed: 0,
+    escalated: 0,
+    breached: 0,
+    closed: 0,
+    auditEntries: 0,
+    auditBroken: 0,
+  };
+  const handsets = handsetsOf(platform);
+  /** Prints what the handsets received since last asked: all of it, or the texts of `codes` and a count of the rest. */
+  const showTexts = (codes?: readonly string[]) => {
+    const texts = platform.sms.take();
+    totals.alertsDelivered += texts.length;
+    let others = 0;
+    for (const t of texts) {
+      if (codes && !codes.some((c) => t.text.includes(`码${c}`))) {
+        others++;
+        continue;
+      }
+      write(`       ${paint.yellow('📱')} ${handsets(t.to).padEnd(16, '　')} ${paint.bold(t.text)}`);
+    }
+    if (others > 0)
+      write(paint.dim(`       📱 … and ${others} more texts about other incidents nobody has signed yet`));
+  };
+  // The demo runs the sweep itself, at the moments it tells of; the schedule resumes when the night is over.
+  platform.scheduleSweeps(false);
 
   write(paint.bold(`\n夜班演示 · night shift in 高平市 (140581), ${date}`));
   for (const step of nightShift(date)) {
@@ -78,28 +116,28 @@ export async function runDemo(
       );
     }
     await platform.settle();
-
-    for (const [deskId, queue] of Object.entries(platform.resources.deskQueues)) {
-      for (const alert of await takeAlerts(platform.clients.sqs, queue.queueUrl)) {
-        totals.alertsDelivered++;
-        write(
-          `       ${paint.yellow('📱')} ${(deskNames.get(deskId) ?? deskId).padEnd(10, '　')} ${paint.bold(alert.sms)}`,
-        );
-      }
-    }
+    showTexts();
   }
+
+  await dutyDesks(platform, { date, write, showTexts });
 
   // The night is over: the platform goes on in real time (a jump forward), as posts from now on expect.
   platform.clock.real();
+  platform.scheduleSweeps(true);
 
   const incidents = await countyIncidents(platform, '140581');
   totals.incidents = incidents.length;
+  totals.signed = incidents.filter((i) => i.signed).length;
+  totals.escalated = incidents.filter((i) => i.escalations > 0).length;
+  totals.breached = incidents.filter((i) => Object.values(i.clocks).some((c) => c?.breachedAt)).length;
+  totals.closed = incidents.filter((i) => i.state === 'closed').length;
   write(paint.bold('\n事件 · incidents in 140581'));
   for (const i of incidents) {
     write(
       `  ${i.code}  ${severityLabel[i.severity]}  ${i.title.padEnd(6, '　')} ×${String(i.eventCount).padEnd(4)} ${i.place.name ?? i.place.county}  ` +
         paint.dim(
-          `${i.ruleId}${i.boosts.length ? ` +${i.boosts.join('+')}` : ''}, alert ${i.alertSentSeq ?? 0}/${i.alertSeq} sent`,
+          `${i.ruleId}${i.boosts.length ? ` +${i.boosts.join('+')}` : ''}, ${STATE_NAMES[i.state]}, ${i.level}, ` +
+            `${i.alertSentSeq ?? 0}/${i.alertSeq} alert steps sent`,
         ),
     );
   }
@@ -112,6 +150,19 @@ export async function runDemo(
     write(paint.dim(`    raw: ${String(p.raw).slice(0, 110)}`));
   }
 
+  const audit = await auditChains(
+    new DynamoIncidentStore({ client: platform.clients.documents, tableName: platform.resources.tableName }),
+    ['140581'],
+  );
+  totals.auditEntries = audit.entries;
+  totals.auditBroken = audit.broken.length;
+  write(paint.bold('\n审计 · npx sanwang audit verify'));
+  write(
+    audit.broken.length === 0
+      ? `  ${audit.incidents} incidents, ${audit.entries} log entries on their SHA-256 chains: every chain intact`
+      : paint.red(`  ${audit.broken.length} incidents have a broken chain`),
+  );
+
   const stats = platform.rules.stats;
   write(paint.bold('\n小结 · summary'));
   write(
@@ -120,10 +171,107 @@ export async function runDemo(
   write(`  rules batches     ${stats.batches} (${stats.records} records, ${stats.retries} retries)`);
   write(`  incidents         ${totals.incidents}`);
   write(
-    `  SMS delivered     ${totals.alertsDelivered} (to ${platform.desks.length} desks, by jurisdiction and severity)`,
+    `  SMS delivered     ${totals.alertsDelivered} (to the officers on duty at ${platform.desks.length} desks, by place and ladder)`,
+  );
+  write(
+    `  duty desks        ${totals.signed} signed, ${totals.escalated} escalated, ${totals.breached} breached, ${totals.closed} closed`,
   );
   write(`  quarantined       ${totals.quarantined}`);
   return totals;
+}
+
+const STATE_NAMES: Record<Incident['state'], string> = {
+  open: '待签收',
+  signed: '已签收',
+  dispatched: '已派警',
+  arrived: '已到场',
+  feedback: '已反馈',
+  closed: '已办结',
+};
+
+/** Who holds a number, masked: `米山镇派出所 王*`. */
+function handsetsOf(platform: Platform): (to: string) => string {
+  const owners = new Map<string, string>();
+  for (const desk of platform.desks) {
+    for (const o of desk.officers) owners.set(o.mobile, `${desk.name} ${maskName(o.name)}`);
+    desk.sms.forEach((n) => owners.set(n, `${desk.name} 值班电话`));
+  }
+  return (to) => owners.get(to) ?? '?';
+}
+
+/**
+ * After the night's events: the duty desks at work. The township officer signs the school intrusion through the
+ * duty-desk API (a village officer trying a moment later is told who signed first), dispatches a patrol, and its
+ * feedback closes the incident; the SOS nobody signs climbs village → township → county on the sweep's clock; the
+ * forum post's golden window sends its 1-hour reminder.
+ */
+async function dutyDesks(
+  platform: Platform,
+  ctx: { date: string; write: (line: string) => void; showTexts: (codes?: readonly string[]) => void },
+): Promise<void> {
+  const { date, write, showTexts } = ctx;
+  const at = (hhmm: string) => platform.clock.set(new Date(Date.parse(`${date}T${hhmm}:00+08:00`)));
+  const incidents = await countyIncidents(platform, '140581');
+  const school = incidents.filter((i) => i.ruleId === 'sky.intrusion').sort((a, b) => b.eventCount - a.eventCount)[0];
+  const sos = incidents.find((i) => i.ruleId === 'ground.sos');
+  const opinion = incidents.find((i) => i.ruleId === 'internet.opinion');
+  if (!school || !sos || !opinion) throw new Error('the night shift left no school intrusion, SOS or forum post');
+  write(paint.bold('\n值班台 · the duty desks (the sweep runs on the demo clock; in AWS every minute)'));
+
+  const api = async (officer: string, id: string, action: string, body?: unknown) => {
+    // Tokens live in real time (the authorizer checks expiry on its own clock), whatever the demo's clock says.
+    const token = await platform.deskApi.issuer.sign(officer);
+    const res = await fetch(`${platform.deskApi.url}/v1/incidents/${encodeURIComponent(id)}/${action}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const answer = (await res.json()) as { incident?: Incident; detail?: string; title?: string };
+    const what = answer.incident ? STATE_NAMES[answer.incident.state] : (answer.detail ?? answer.title ?? '');
+    write(paint.dim(`       → POST /v1/incidents/…/${action} as ${officer}: HTTP ${res.status} ${what}`));
+    return res.status;
+  };
+  const sweep = async (hhmm: string, codes: readonly string[]) => {
+    at(hhmm);
+    const summary = await platform.sweep();
+    await platform.settle();
+    write(`\n${paint.cyan(hhmm)}  sweep: ${summary.due} incidents due, ${summary.ticked} reminded or escalated`);
+    showTexts(codes);
+  };
+
+  // In the order of the clock: the school intrusion worked through the API, the SOS climbing between its steps.
+  const sosCodes = [sos.code];
+  at('02:56');
+  write(
+    `\n${paint.cyan('02:56')}  米山镇派出所夜班民警在值班台签收学校入侵 (码${school.code})；米东村警务室随后再点签收`,
+  );
+  await api('mishan-night', school.id, 'sign');
+  await api('midong-aide', school.id, 'sign');
+  await platform.settle();
+  showTexts([school.code]);
+  write(`\n        无人签收的 SOS (码${sos.code}) 按时逐级上报：村/社区 → 乡镇/街道 → 县级，再提醒县局带班领导`);
+  await sweep('02:57', sosCodes);
+  at('02:58');
+  write(`\n${paint.cyan('02:58')}  派警：巡逻二组前往米山镇第一小学`);
+  await api('mishan-night', school.id, 'dispatch', { unit: '巡逻二组' });
+  await sweep('03:01', sosCodes);
+  await sweep('03:05', sosCodes);
+  at('03:09');
+  write(`\n${paint.cyan('03:09')}  巡逻二组到场`);
+  await api('mishan-night', school.id, 'arrive');
+  await sweep('03:09', sosCodes);
+  await sweep('03:13', sosCodes);
+  at('03:24');
+  write(`\n${paint.cyan('03:24')}  巡逻二组反馈：翻墙进入校园的是两名学生，已劝离；值班台办结`);
+  await api('mishan-night', school.id, 'feedback', { outcome: 'confirmed', note: '两名学生翻墙进入，已劝离' });
+  await api('mishan-night', school.id, 'close', { note: '已处置' });
+  await platform.settle();
+  showTexts([school.code]);
+  write(`\n        网络舆情 (码${opinion.code}) 的黄金 6 小时：发帖 1 小时后提醒`);
+  await sweep('03:46', [opinion.code]);
 }
 
 /** Posts through the front door, signed as the demo integration; returns a one-line account of the answer. */

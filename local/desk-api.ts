@@ -1,5 +1,4 @@
-import type { StaffedDesk } from '../shared/app/desk-directory-port.ts';
-import { jurisdictionLevel } from '../shared/domain/duty-desks.ts';
+import { type DutyDesk, jurisdictionLevel } from '../shared/domain/duty-desks.ts';
 import { maskName } from '../shared/domain/personal-data-masking.ts';
 import { startDeskApiServer } from './desk-api-server.ts';
 import { DEV_ISSUER_FILE, type DevIssuer, openDevIssuer } from './dev-issuer.ts';
@@ -42,7 +41,7 @@ export async function startDeskApi(options: {
   return { url: server.url, port: server.port, issuer, close: server.close };
 }
 
-type ListedDesk = Pick<StaffedDesk, 'name' | 'jurisdiction' | 'officers'>;
+type ListedDesk = Pick<DutyDesk, 'name' | 'jurisdiction' | 'officers'>;
 
 /**
  * What `npm start` prints about the duty-desk API: where it is, a few officers to sign in as (one a desk, names

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { argsError } from '../cli/errors.ts';
 import { runDemo } from './demo.ts';
+import { officerLogins } from './desk-api.ts';
 import {
   DEMO_INTEGRATION_ID,
   INTEGRATIONS_FILE,
@@ -106,10 +107,10 @@ process.on('SIGTERM', () => void shutdown(0));
 const { endpoints } = platform.servers;
 console.log(`  DynamoDB  ${endpoints.dynamodb}   table ${platform.resources.tableName}`);
 console.log(`  Kinesis   ${endpoints.kinesis}   stream ${platform.resources.streamName}`);
-console.log(
-  `  SNS/SQS   ${endpoints.sns}   topic ${platform.resources.topicName}, ${platform.desks.length} desk inboxes`,
-);
+console.log(`  SQS       ${endpoints.sqs}   notify failure queue`);
+console.log(`  SMS       ${platform.sms.endpoint}   SNS Publish to a phone number, answered by local handsets`);
 console.log(`  API       ${platform.apiUrl}/v1/events   (OpenAPI: ${platform.apiUrl}/v1/openapi.json)`);
+for (const line of officerLogins(platform.desks, platform.deskApi.url)) console.log(line);
 writeLocalApiState({
   url: platform.apiUrl,
   dynamodb: endpoints.dynamodb,
@@ -136,4 +137,4 @@ console.log(`
 The platform keeps running. Post events to it, signed as integration "${DEMO_INTEGRATION_ID}" (secret in ${INTEGRATIONS_FILE}):
   npx sanwang post my-events.json                       canonical JSON: one event, an array, or {"events": [...]}
   npx sanwang post alarm.xml --format hikvision         a device payload (hikvision, onvif, gb28181, dahua, frigate)
-Each desk's SMS arrive in its desk-* queue. Ctrl-C stops.`);
+The officers' texts reach the local handsets: curl ${platform.sms.endpoint}/messages lists them. Ctrl-C stops.`);

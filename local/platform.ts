@@ -9,6 +9,7 @@ import type {
   KinesisStreamEvent,
 } from 'aws-lambda';
 import { installClock } from '../shared/adapters/clock.ts';
+import { DynamoDeskDirectory } from '../shared/adapters/desk-directory.ts';
 import { DeviceRegistration, DynamoDeviceRegistry } from '../shared/adapters/device-registry.ts';
 import { KinesisEventStream } from '../shared/adapters/event-stream.ts';
 import type { NotifySummary } from '../shared/app/alert-notifier.ts';
@@ -19,6 +20,7 @@ import type { Integration } from '../shared/domain/integrations.ts';
 import { notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { type FunctionName, functionSettings } from '../shared/function-settings.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from './aws-clients.ts';
+import { type LocalDeskApi, startDeskApi } from './desk-api.ts';
 import { type FunctionInvoker, inProcessModule, type LocalFunctionRunner } from './function-invoker.ts';
 import { startIngestServer } from './ingest-server.ts';
 import { type KinesisBatchFailure, KinesisEventSource } from './kinesis-event-source.ts';
@@ -27,6 +29,7 @@ import { ensureLocalIntegrations, INTEGRATIONS_FILE, LOCAL_STATE_DIR } from './l
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type LocalServerOptions, type LocalServers, startLocalServers } from './servers.ts';
 import { SharedClock } from './shared-clock.ts';
+import { type SmsGateway, startSmsGateway } from './sms-gateway.ts';
 import { type TableStreamFailure, TableStreamSource } from './table-stream-source.ts';
 
 /** Local name of the notify mapping's on-failure queue (the stack's NotifyFailureQueue). */
@@ -40,6 +43,10 @@ export interface PlatformOptions extends LocalServerOptions {
   integrationsFile?: string;
   /** Port of the ingest API; 0 picks a free one. Default 8787. */
   apiPort?: number;
+  /** Port of the duty-desk API; 0 picks a free one. Default 8788. */
+  deskApiPort?: number;
+  /** The development issuer's key file (default .sanwang/dev-issuer.json). */
+  issuerFile?: string;
   timeZone?: string;
   shardCount?: number;
   /** Powertools log level of the handlers: the demo keeps them quiet, `--verbose` shows their JSON logs. */
@@ -89,7 +96,7 @@ function observed<R>(fn: FunctionInvoker, seen: (response: R, event: unknown) =>
 }
 
 /** Names as in the stack, so a reader can map local output onto the deployed resources. */
-export const LOCAL_NAMES = { table: 'sanwang', stream: 'sanwang-events', topic: 'sanwang-alerts' } as const;
+export const LOCAL_NAMES = { table: 'sanwang', stream: 'sanwang-events' } as const;
 
 /** The platform running on loopback: servers, resources, the two real handlers behind Lambda-like event sources. */
 export interface Platform {
@@ -100,10 +107,14 @@ export interface Platform {
   integrations: Integration[];
   /** Base URL of the local ingest API (the HTTP API in AWS). */
   apiUrl: string;
+  /** The duty-desk API with its development issuer. */
+  deskApi: LocalDeskApi;
+  /** The stand-in for SNS's SMS: the handsets of the desks' officers. */
+  sms: SmsGateway;
   stream: KinesisEventStream;
   rules: KinesisEventSource;
   notify: TableStreamSource;
-  /** The three functions as the event sources and the HTTP API invoke them. */
+  /** The functions as the event sources, the schedule and the HTTP APIs invoke them. */
   functions: Record<FunctionName, LocalFunctionRunner>;
   /** CPU milliseconds of the functions' environments (Linux), by function, or `functions` when they share one. */
   functionsCpuMs(): Promise<Record<string, number>>;
@@ -114,27 +125,33 @@ export interface Platform {
   failureDestinations: { rulesFolder: string; notifyQueueUrl: string };
   /** Runs the sweep now, as its schedule would. */
   sweep(): Promise<SweepSummary>;
+  /** Holds the sweep's schedule (the demo runs the sweep itself, at the moments it narrates), or lets it run. */
+  scheduleSweeps(on: boolean): void;
   /** Resolves when every record put so far has gone through rules and every due alert through notify. */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the local servers, creates the table, stream, topic and desk inboxes, and runs the real rules and
- * notify handlers (functions/*\/handler.ts, imported as Lambda would) against them.
+ * Starts the local servers and the SMS stand-in, creates the table and stream, writes the duty desks into the table,
+ * and runs the real handlers (functions/*\/handler.ts, imported as Lambda would) against them.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const desks = DutyDeskList.parse(JSON.parse(readFileSync(options.desksFile ?? 'config/desks.json', 'utf8')));
   const servers = await startLocalServers(options);
+  const sms = await startSmsGateway(options.host ? { host: options.host } : {}).catch(async (error: unknown) => {
+    await servers.stop();
+    throw error;
+  });
   try {
     const clients = createLocalAwsClients(servers.endpoints);
     const resources = await provisionLocal(clients, {
       tableName: LOCAL_NAMES.table,
       streamName: LOCAL_NAMES.stream,
       shardCount: options.shardCount ?? 2,
-      topicName: LOCAL_NAMES.topic,
-      desks,
     });
+    // The desks are data: the notifier and the API read them from the table, as in AWS after `desks import`.
+    await new DynamoDeskDirectory({ client: clients.documents, tableName: resources.tableName }).replace(desks);
 
     const clock = options.clock ?? new SharedClock();
     // Code in this thread (in-process handlers, the event sources) reads the same clock as the environments.
@@ -157,6 +174,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const shared = {
       ...localEndpointEnv(servers.endpoints),
       AWS_ENDPOINT_URL_KINESIS: servers.kinesisHttp2Endpoint,
+      // SNS is SMS to phone numbers now (the notifier's only use of it), answered by the local stand-in.
+      AWS_ENDPOINT_URL_SNS: sms.endpoint,
       TABLE_NAME: resources.tableName,
       TIME_ZONE: options.timeZone ?? 'Asia/Shanghai',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
@@ -165,8 +184,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const only: Record<FunctionName, Record<string, string>> = {
       ingest: { STREAM_NAME: resources.streamName, INTEGRATIONS_FILE: resolve(integrationsFile) },
       rules: {},
-      notify: { TOPIC_ARN: resources.topicArn },
+      notify: {},
       sweep: {},
+      'desk-api': {},
     };
     // Code in this process that imports a handler itself (tests) finds the same configuration.
     Object.assign(process.env, shared, ...Object.values(only));
@@ -182,7 +202,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const mode = options.functions ?? 'shared';
     const host =
       mode === 'shared'
-        ? new SharedEnvironment((['ingest', 'rules', 'notify', 'sweep'] as const).map((name) => settings(name)))
+        ? new SharedEnvironment(
+            (['ingest', 'rules', 'notify', 'sweep', 'desk-api'] as const).map((name) => settings(name)),
+          )
         : undefined;
     const lambda = (name: FunctionName, defaultEnvironments: number): LocalFunctionRunner => {
       const fn = settings(name);
@@ -196,6 +218,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       rules: lambda('rules', (options.shardCount ?? 2) * rulesEventSource.parallelizationFactor),
       notify: lambda('notify', 1),
       sweep: lambda('sweep', 1),
+      'desk-api': lambda('desk-api', 1),
     };
     const stopFunctions = () => Promise.all(Object.values(functions).map((fn) => fn.stop()));
     try {
@@ -209,6 +232,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...(options.host ? { host: options.host } : {}),
       function: functions.ingest,
     }).catch(async (error: unknown) => {
+      await stopFunctions();
+      throw error;
+    });
+    const deskApi = await startDeskApi({
+      function: functions['desk-api'],
+      port: options.deskApiPort ?? 8788,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.issuerFile ? { issuerFile: options.issuerFile } : {}),
+    }).catch(async (error: unknown) => {
+      await api.close();
       await stopFunctions();
       throw error;
     });
@@ -262,7 +295,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       });
       return sweeping;
     };
+    let scheduled = true;
     const schedule = setInterval(() => {
+      if (!scheduled) return;
       sweep().catch((error: unknown) => console.warn(`local sweep failed: ${String(error)}`));
     }, options.sweepIntervalMs ?? 15_000);
     schedule.unref();
@@ -275,6 +310,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       desks,
       integrations,
       apiUrl: api.url,
+      deskApi,
+      sms,
       stream: new KinesisEventStream({ client: clients.kinesis, streamName: resources.streamName }),
       rules,
       notify,
@@ -288,6 +325,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       clock,
       failureDestinations: { rulesFolder, notifyQueueUrl: notifyQueueUrl! },
       sweep,
+      scheduleSweeps: (on) => {
+        scheduled = on;
+      },
       settle: async () => {
         await rules.drain({ timeoutMs: 30_000 });
         await notify.drain({ timeoutMs: 30_000 });
@@ -296,17 +336,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         stopped ??= (async () => {
           clearInterval(schedule);
           await sweeping?.catch(() => undefined);
-          await api.close();
+          await Promise.allSettled([api.close(), deskApi.close()]);
           await Promise.allSettled([rules.stop(), notify.stop()]);
           await stopFunctions();
           clients.destroy();
-          await servers.stop();
+          await Promise.allSettled([servers.stop(), sms.stop()]);
         })();
         return stopped;
       },
     };
   } catch (error) {
-    await servers.stop();
+    await Promise.allSettled([servers.stop(), sms.stop()]);
     throw error;
   }
 }

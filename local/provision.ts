@@ -10,17 +10,8 @@ import {
   DescribeStreamSummaryCommand,
   ResourceInUseException as StreamInUseException,
 } from '@aws-sdk/client-kinesis';
-import {
-  CreateTopicCommand,
-  ListSubscriptionsByTopicCommand,
-  SetSubscriptionAttributesCommand,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { type DutyDesk, deskFilterPolicy } from '../shared/domain/duty-desks.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import type { LocalAwsClients } from './aws-clients.ts';
-import { localFilterPolicy } from './fauxqs-compat.ts';
 import { waitFor } from './wait.ts';
 
 /** What to create in the local servers. */
@@ -28,21 +19,6 @@ export interface ProvisionOptions {
   tableName: string;
   streamName: string;
   shardCount: number;
-  topicName: string;
-  desks: ReadonlyArray<Pick<DutyDesk, 'id' | 'jurisdiction' | 'minSeverity'>>;
-}
-
-/** A desk's SQS inbox subscribed to the alert topic. */
-export interface DeskQueue {
-  deskId: string;
-  queueName: string;
-  queueUrl: string;
-  queueArn: string;
-  subscriptionArn: string;
-  /** The policy the desk has in AWS (`deskFilterPolicy`). */
-  filterPolicy: Record<string, unknown>;
-  /** The equivalent policy given to fauxqs (see fauxqs-compat.ts). */
-  localFilterPolicy: Record<string, unknown>;
 }
 
 /** Names and ARNs of the provisioned local resources. */
@@ -51,39 +27,18 @@ export interface LocalResources {
   tableArn: string;
   streamName: string;
   streamArn: string;
-  topicName: string;
-  topicArn: string;
-  /** By desk id. */
-  deskQueues: Record<string, DeskQueue>;
-}
-
-/** Name of a desk's local inbox queue. */
-export function deskQueueName(deskId: string): string {
-  return `desk-${deskId}`;
 }
 
 /**
- * Creates the table (from `tableDesign`), the Kinesis stream, the alert topic and one filtered SQS inbox per desk,
- * and waits until table and stream are ACTIVE. Existing resources are reused, so calling it twice is harmless.
+ * Creates the table (from `tableDesign`) and the Kinesis stream, and waits until both are ACTIVE. Existing resources
+ * are reused, so calling it twice is harmless. The duty desks are data in the table, not resources.
  */
 export async function provisionLocal(clients: LocalAwsClients, options: ProvisionOptions): Promise<LocalResources> {
   const [tableArn, streamArn] = await Promise.all([
     ensureTable(clients, options.tableName),
     ensureStream(clients, options.streamName, options.shardCount),
   ]);
-  const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: options.topicName }));
-  if (!topicArn) throw new Error(`CreateTopic ${options.topicName} returned no TopicArn`);
-  const deskQueues: Record<string, DeskQueue> = {};
-  for (const desk of options.desks) deskQueues[desk.id] = await createDeskQueue(clients, topicArn, desk);
-  return {
-    tableName: options.tableName,
-    tableArn,
-    streamName: options.streamName,
-    streamArn,
-    topicName: options.topicName,
-    topicArn,
-    deskQueues,
-  };
+  return { tableName: options.tableName, tableArn, streamName: options.streamName, streamArn };
 }
 
 /** Creates the table from `tableDesign` unless it exists; resolves with its ARN once it and its indexes are ACTIVE. */
@@ -140,53 +95,4 @@ export async function ensureStream(clients: LocalAwsClients, streamName: string,
     );
     return summary?.StreamStatus === 'ACTIVE' ? summary.StreamARN : undefined;
   });
-}
-
-async function createDeskQueue(
-  clients: LocalAwsClients,
-  topicArn: string,
-  desk: ProvisionOptions['desks'][number],
-): Promise<DeskQueue> {
-  const queueName = deskQueueName(desk.id);
-  const { QueueUrl: queueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName }));
-  if (!queueUrl) throw new Error(`CreateQueue ${queueName} returned no QueueUrl`);
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const queueArn = Attributes?.QueueArn;
-  if (!queueArn) throw new Error(`queue ${queueName} has no QueueArn`);
-
-  const filterPolicy = deskFilterPolicy(desk);
-  const translated = localFilterPolicy(filterPolicy);
-  const attributes = { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(translated) };
-  const { Subscriptions = [] } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
-  let subscriptionArn = Subscriptions.find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn)?.SubscriptionArn;
-  if (subscriptionArn) {
-    for (const [AttributeName, AttributeValue] of Object.entries(attributes)) {
-      await clients.sns.send(
-        new SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName, AttributeValue }),
-      );
-    }
-  } else {
-    const subscribed = await clients.sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: queueArn,
-        Attributes: attributes,
-        ReturnSubscriptionArn: true,
-      }),
-    );
-    subscriptionArn = subscribed.SubscriptionArn;
-  }
-  if (!subscriptionArn) throw new Error(`subscribing ${queueName} to ${topicArn} returned no SubscriptionArn`);
-  return {
-    deskId: desk.id,
-    queueName,
-    queueUrl,
-    queueArn,
-    subscriptionArn,
-    filterPolicy,
-    localFilterPolicy: translated,
-  };
 }

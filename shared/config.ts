@@ -55,12 +55,16 @@ export type RulesConfig = z.infer<typeof RulesConfig>;
 /** Environment of the notify function (table stream → SNS). */
 export const NotifyConfig = z.object({
   TABLE_NAME: z.string().min(1),
-  TOPIC_ARN: z.string().startsWith('arn:'),
   TIME_ZONE: timeZone.default('Asia/Shanghai'),
+  /** The SMS sender id where the destination country supports one (not mainland China); unset: none. */
+  SMS_SENDER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,11}$/, 'up to 11 letters or digits')
+    .optional(),
 });
 export type NotifyConfig = z.infer<typeof NotifyConfig>;
 
-/** Environment of the sweep function (a schedule → pending alerts re-driven). */
+/** Environment of the sweep function (a schedule → due clocks ticked, pending alerts re-driven). */
 export const SweepConfig = z.object({
   TABLE_NAME: z.string().min(1),
 });

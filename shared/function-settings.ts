@@ -7,10 +7,12 @@ export const functionSettings = {
   ingest: { timeoutSeconds: 15, memorySize: 512 },
   /** A Kinesis batch of up to 500 records: one BatchGetItem and one UpdateItem per incident touched. */
   rules: { timeoutSeconds: 60, memorySize: 512 },
-  /** A table-stream batch of up to 10 alerts: claim, PublishBatch, record. */
+  /** A table-stream batch of up to 10 incidents: their deliveries read, each recipient taken, texted, recorded. */
   notify: { timeoutSeconds: 30, memorySize: 256 },
-  /** Every minute: the alerts pending for more than a minute, re-driven. */
+  /** Every minute: the due clocks ticked, the alerts pending for more than a minute re-driven. */
   sweep: { timeoutSeconds: 50, memorySize: 256 },
+  /** Behind the duty-desk API: a directory read, one or two incident reads and one command. */
+  'desk-api': { timeoutSeconds: 10, memorySize: 512 },
 } as const;
 
 export type FunctionName = keyof typeof functionSettings;

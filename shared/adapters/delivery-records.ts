@@ -99,7 +99,8 @@ export class DynamoDeliveryRecords implements DeliveryRecords {
         new PutCommand({
           TableName: this.#tableName,
           Item: this.#item(delivery),
-          ConditionExpression: 'attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND leaseUntil < :now)',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND leaseUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':failed': 'failed', ':sending': 'sending', ':now': now.toISOString() },
         }),

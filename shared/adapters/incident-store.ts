@@ -75,8 +75,33 @@ export class DynamoIncidentStore implements IncidentStore, IncidentRecords, Inci
     );
     const item = out.Item;
     if (!item || typeof item.claimOf === 'string') return undefined;
-    if (typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(this.#now().getTime() / 1000)) return undefined;
+    if (typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(this.#now().getTime() / 1000))
+      return undefined;
     return IncidentSchema.parse(item);
+  }
+
+  /** Every incident of a county, oldest first, page by page from the `by-county` index (never a Scan). */
+  async *county(county: string): AsyncGenerator<Incident> {
+    const { byCounty } = tableDesign.indexes;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: byCounty.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': byCounty.partitionKey },
+          ExpressionAttributeValues: { ':pk': `COUNTY#${county}` },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const nowSeconds = Math.floor(this.#now().getTime() / 1000);
+      for (const item of out.Items ?? []) {
+        const incident = incidentFromItem(item, nowSeconds);
+        if (incident) yield incident;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   async log(incidentId: string): Promise<LogEntry[]> {
@@ -215,7 +240,8 @@ export class DynamoIncidentStore implements IncidentStore, IncidentRecords, Inci
       pk: incidentPk(after.id),
       sk: INCIDENT_SK,
       [byCounty.partitionKey]: `COUNTY#${after.place.county}`,
-      [byCounty.sortKey]: `${after.firstSeen}#${after.id}`,
+      // UTC, so that the index orders by instant whatever offset the device gave.
+      [byCounty.sortKey]: `${new Date(after.firstSeen).toISOString()}#${after.id}`,
       ...(after.alertPending
         ? {
             [pendingAlerts.partitionKey]: PENDING_ALERT_PARTITION,
@@ -267,4 +293,14 @@ export const logSk = (version: number, token: string) => `LOG#${String(version).
 /** A log entry's item: kept as long as its incident. */
 function logItem(entry: LogEntry, expiresAt: number): Record<string, unknown> {
   return { pk: incidentPk(entry.incidentId), sk: logSk(entry.version, entry.token), ...entry, expiresAt };
+}
+
+/**
+ * The incident an item of the table holds, read as `get` reads one: undefined for a window claim or an item whose
+ * TTL has passed (DynamoDB deletes lazily). For readers of an index of incident items (the by-county list).
+ */
+export function incidentFromItem(item: Record<string, unknown>, nowSeconds: number): Incident | undefined {
+  if (typeof item.claimOf === 'string') return undefined;
+  if (typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds) return undefined;
+  return IncidentSchema.parse(item);
 }

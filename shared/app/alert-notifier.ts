@@ -106,7 +106,8 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     const planned: Planned[] = [];
     for (const step of steps) {
       const text = smsText(incident, { timeZone: deps.timeZone, now, step, deskName });
-      const recipients = stepRecipients(step, incident, desks, now, deps.timeZone);
+      // The people on duty when the step was taken: a retry after a change of shift reaches the same people.
+      const recipients = stepRecipients(step, incident, desks, new Date(step.at), deps.timeZone);
       if (recipients.length === 0) {
         deps.log.warn('alert step has nobody to tell: no desk covers its place at that level', {
           incidentId,
@@ -150,7 +151,11 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     summary.skipped += planned.length - take.length - record.length;
 
     if (taken.length > 0) {
-      const messages: SmsMessage[] = taken.map(({ p }) => ({ key: p.recipient.key, to: p.recipient.address, text: p.text }));
+      const messages: SmsMessage[] = taken.map(({ p }) => ({
+        key: p.recipient.key,
+        to: p.recipient.address,
+        text: p.text,
+      }));
       const results = await deps.channel.send(messages);
       const at = deps.now().toISOString();
       results.forEach((result, i) => {
@@ -186,14 +191,20 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     }
     if (upToSeq > sentSeq) {
       const result = await applyCommand(
-        { records: deps.incidents, policy: deps.policy, now: deps.now, ...(deps.newToken ? { newToken: deps.newToken } : {}) },
+        {
+          records: deps.incidents,
+          policy: deps.policy,
+          now: deps.now,
+          ...(deps.newToken ? { newToken: deps.newToken } : {}),
+        },
         incident.id,
         { kind: 'delivered', upToSeq, recipients, failed: 0 },
         { kind: 'function', name: 'notify' },
         incident,
       );
       if (result.ok && result.entry) summary.delivered += upToSeq - sentSeq;
-      for (const p of planned) if (p.step.seq <= upToSeq) sent.delete(deliveryKey(incident.id, p.step.seq, p.recipient.key));
+      for (const p of planned)
+        if (p.step.seq <= upToSeq) sent.delete(deliveryKey(incident.id, p.step.seq, p.recipient.key));
       deps.log.info('alert steps delivered', {
         incidentId,
         code: incident.code,
@@ -205,7 +216,9 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     return true;
   }
 
-  return async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse & { summary: NotifySummary }> {
+  return async function notify(
+    event: DynamoDBStreamEvent,
+  ): Promise<DynamoDBBatchResponse & { summary: NotifySummary }> {
     // One incident may appear several times in a batch; the newest record speaks for it.
     const due = new Map<string, { incidentId: string; fromSeq: number; record: DynamoDBRecord }>();
     for (const record of event.Records) {

@@ -7,9 +7,8 @@ import type { Log } from './rules-processor.ts';
 
 export interface SweeperDeps {
   pending: PendingAlerts;
-  dueClocks: DueClocks;
-  incidents: IncidentRecords;
-  policy: LifecyclePolicy;
+  /** The clocks to tick; without them (npx sanwang replay notify) the sweep only re-drives pending alerts. */
+  clocks?: { dueClocks: DueClocks; incidents: IncidentRecords; policy: LifecyclePolicy };
   now: () => Date;
   log: Log;
   newToken?: () => string;
@@ -51,9 +50,10 @@ export function createSweeper(deps: SweeperDeps) {
   const minAgeMs = deps.minAgeMs ?? defaults.minAgeMs;
   const limit = deps.limit ?? defaults.limit;
   const concurrency = deps.concurrency ?? defaults.concurrency;
-  const commands = {
-    records: deps.incidents,
-    policy: deps.policy,
+  const clocks = deps.clocks;
+  const commands = clocks && {
+    records: clocks.incidents,
+    policy: clocks.policy,
     now: deps.now,
     ...(deps.newToken ? { newToken: deps.newToken } : {}),
   };
@@ -68,11 +68,18 @@ export function createSweeper(deps: SweeperDeps) {
       settled: 0,
       failed: 0,
     };
-    const due = await deps.dueClocks.due(now, limit);
+    const due = clocks && commands ? await clocks.dueClocks.due(now, limit) : [];
     summary.due = due.length;
     await eachLimited(due, concurrency, async (incident) => {
+      if (!commands) return;
       try {
-        const result = await applyCommand(commands, incident.id, { kind: 'tick' }, { kind: 'function', name: 'sweep' }, incident);
+        const result = await applyCommand(
+          commands,
+          incident.id,
+          { kind: 'tick' },
+          { kind: 'function', name: 'sweep' },
+          incident,
+        );
         if (result.ok && result.entry) summary.ticked++;
         else summary.unchanged++;
       } catch (error) {

@@ -1,7 +1,7 @@
 import type { Place } from '../../events/common.ts';
 import { OfficerId } from '../../events/desk-api.ts';
+import type { DutyDesk, Officer } from '../domain/duty-desks.ts';
 import type { OfficerActor } from '../domain/incident-lifecycle.ts';
-import type { DeskOfficer, StaffedDesk } from './desk-directory-port.ts';
 
 /**
  * Who may see and do what through the duty-desk API. Pure: the caller's identity comes from the verified token,
@@ -11,8 +11,8 @@ import type { DeskOfficer, StaffedDesk } from './desk-directory-port.ts';
 /** The signed-in officer: the actor of every command, and the desk whose area bounds what they see. */
 export interface Caller {
   actor: OfficerActor;
-  desk: StaffedDesk;
-  officer: DeskOfficer;
+  desk: DutyDesk;
+  officer: Officer;
   /** The code everything they see lies at or below. */
   scope: string;
 }
@@ -39,7 +39,7 @@ export function officerIdOf(claims: Readonly<Record<string, unknown>> | undefine
  */
 export function resolveCaller(
   claims: Readonly<Record<string, unknown>> | undefined,
-  desks: readonly StaffedDesk[],
+  desks: readonly DutyDesk[],
 ): CallerResult {
   const officerId = officerIdOf(claims);
   if (officerId === undefined)
@@ -72,7 +72,7 @@ export function resolveCaller(
 }
 
 /** A county administrator oversees the county of their desk; everyone else the area of their own desk. */
-export function scopeOf(deskJurisdiction: string, role: DeskOfficer['role']): string {
+export function scopeOf(deskJurisdiction: string, role: Officer['role']): string {
   return role === 'county-admin' ? deskJurisdiction.slice(0, 6) : deskJurisdiction;
 }
 
@@ -92,12 +92,12 @@ export function managesDesks(caller: Caller): boolean {
 }
 
 /** The desks a manager sees: those whose area lies inside theirs. */
-export function visibleDesks(caller: Caller, desks: readonly StaffedDesk[]): StaffedDesk[] {
+export function visibleDesks(caller: Caller, desks: readonly DutyDesk[]): DutyDesk[] {
   return managesDesks(caller) ? desks.filter((desk) => within(desk.jurisdiction, caller.scope)) : [];
 }
 
 /** A desk lead changes the roster of their own desk; a county administrator that of any desk in the county. */
-export function mayChangeRoster(caller: Caller, desk: StaffedDesk): boolean {
+export function mayChangeRoster(caller: Caller, desk: DutyDesk): boolean {
   if (caller.officer.role === 'desk-lead') return desk.id === caller.desk.id;
   return caller.officer.role === 'county-admin' && within(desk.jurisdiction, caller.scope);
 }

@@ -10,7 +10,8 @@ import {
   ListIncidentsQuery,
   Roster,
 } from '../../events/desk-api.ts';
-import { jurisdictionLevel } from '../domain/duty-desks.ts';
+import { type DeskDirectory, DeskDirectoryError, type DeskDirectoryWriter } from '../adapters/desk-directory.ts';
+import type { DutyDesk } from '../domain/duty-desks.ts';
 import type { Incident } from '../domain/incident.ts';
 import type { Act, CommandRejection, IncidentState, OfficerCommand } from '../domain/incident-lifecycle.ts';
 import { localTime } from '../domain/local-time.ts';
@@ -26,7 +27,6 @@ import {
   within,
 } from './desk-access.ts';
 import { type DeskApiResponse, describeIssue, json, type Origin, problem } from './desk-api-problems.ts';
-import type { DeskDirectory, StaffedDesk } from './desk-directory-port.ts';
 import type { IncidentService } from './incident-service.ts';
 import type { Log } from './rules-processor.ts';
 
@@ -49,7 +49,8 @@ export interface DeskApiRequest {
 
 export interface DeskApiDeps {
   incidents: IncidentService;
-  desks: DeskDirectory;
+  /** The desk directory (shared/adapters/desk-directory.ts): read for every request, written by a roster change. */
+  desks: DeskDirectory & Pick<DeskDirectoryWriter, 'put'>;
   openApi: () => unknown;
   /** Times in answers (`于 02:03 签收`) are read in this zone. */
   timeZone: string;
@@ -247,7 +248,7 @@ export function createDeskApi(deps: DeskApiDeps) {
 
   async function putRoster(
     caller: Caller,
-    desks: readonly StaffedDesk[],
+    desks: readonly DutyDesk[],
     deskId: string,
     request: DeskApiRequest,
   ): Promise<DeskApiResponse> {
@@ -279,8 +280,14 @@ export function createDeskApi(deps: DeskApiDeps) {
         }
       }
     }
-    const updated: StaffedDesk = { ...desk, roster };
-    await deps.desks.put(updated);
+    const updated: DutyDesk = { ...desk, roster };
+    try {
+      await deps.desks.put(updated);
+    } catch (error) {
+      // The directory checks the desks as a whole; its message names fields, never their values.
+      if (error instanceof DeskDirectoryError) return problem('unprocessable', error.message);
+      throw error;
+    }
     deps.log.info('roster changed', { deskId: desk.id, by: caller.actor.officerId });
     return json(200, detail(updated));
   }
@@ -400,18 +407,18 @@ function view(incident: Incident): IncidentView {
   return IncidentViewSchema.parse(incident);
 }
 
-function summary(desk: StaffedDesk): DeskSummary {
+function summary(desk: DutyDesk): DeskSummary {
   return {
     id: desk.id,
     name: desk.name,
     jurisdiction: desk.jurisdiction,
-    level: jurisdictionLevel(desk.jurisdiction),
+    level: desk.level,
     minSeverity: desk.minSeverity,
     officers: desk.officers.length,
   };
 }
 
-function detail(desk: StaffedDesk): DeskDetail {
+function detail(desk: DutyDesk): DeskDetail {
   return {
     ...summary(desk),
     officers: desk.officers.map((o) => ({
@@ -420,6 +427,6 @@ function detail(desk: StaffedDesk): DeskDetail {
       mobile: maskPhone(o.mobile),
       role: o.role,
     })),
-    roster: { shifts: desk.roster.shifts, overrides: desk.roster.overrides ?? [] },
+    roster: desk.roster,
   };
 }

@@ -5,7 +5,6 @@ import type { QuarantineStore } from '../adapters/quarantine-store.ts';
 import type { AnyAlarmRule } from '../domain/alarm-rule.ts';
 import { evaluateEvent } from '../domain/evaluate-event.ts';
 import type { EventTimePolicy } from '../domain/event-time.ts';
-import { DEFAULT_LIFECYCLE_POLICY, type LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import { compareSequence } from '../domain/incident-key.ts';
 import {
   groupKey,
@@ -15,6 +14,7 @@ import {
   type Sighting,
   viewIds,
 } from '../domain/incident-plan.ts';
+import { DEFAULT_LIFECYCLE_POLICY, type LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import type { PoisonRecord } from '../domain/poison-record.ts';
 import { indexRules } from '../domain/rule-registry.ts';
 import { decodeRecord } from './decode-record.ts';

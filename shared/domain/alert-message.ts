@@ -58,9 +58,15 @@ export function smsText(incident: Incident, options: AlertTextOptions): string {
   if (kind !== 'opened' && kind !== 'severity-raised' && kind !== 'escalated')
     return noticeText(incident, step!, options);
   const first = localTime(new Date(incident.firstSeen), options.timeZone);
-  // The sign clock restarts at each level an unsigned incident climbs to: that desk's deadline is the clock's.
+  // Online opinion answers to its golden window (回应 by the 6-hour mark). Otherwise the sign clock restarts at
+  // each level an unsigned incident climbs to: that desk's deadline is the clock's.
   const sign = incident.clocks.sign;
-  const due = incident.state === 'open' && sign && !sign.stoppedAt ? sign.dueAt : incident.ackBy;
+  const golden = incident.clocks.golden;
+  const due = golden
+    ? golden.dueAt
+    : incident.state === 'open' && sign && !sign.stoppedAt
+      ? sign.dueAt
+      : incident.ackBy;
   const deadline = localTime(new Date(due), options.timeZone);
   const today = localTime(options.now, options.timeZone).date;
   const head = `【${severityLabel[incident.severity]}】`;

@@ -161,6 +161,7 @@ export function recordEvents(
     incident.alerted = levelsFrom(incident.level, policy.openingReach[incident.severity]);
     const golden = policy.goldenWindow.ruleIds.includes(incident.ruleId);
     const signMs = golden ? Math.min(change.ackMs, 30 * 60_000) : change.ackMs;
+    // From the first current event, as the SMS says (`02:10前确认`): late reports (迟报) start no clock.
     incident.clocks.sign = {
       startedAt: new Date(change.firstCurrentMs).toISOString(),
       dueAt: new Date(change.firstCurrentMs + signMs).toISOString(),

@@ -21,7 +21,7 @@ export class InvocationPlan {
   dead = false;
   /** The call after which the invocation died. */
   crashedAfter?: string;
-  /** Alerts this invocation published whose outcome it had not written to the trail yet. */
+  /** Texts this invocation sent whose outcome it had not written to the delivery records yet. */
   unrecordedAlerts = 0;
 
   constructor(readonly fault: Fault) {}
@@ -42,10 +42,12 @@ export class InvocationPlan {
   }
 
   /** After a call reached AWS and came back: the invocation may die here. */
-  after(command: string, n: number, entries: number): void {
-    if (command.startsWith('PublishBatch')) this.unrecordedAlerts += entries;
-    // The trail write that follows a publish records the outcome of every alert in it.
-    if (command.startsWith('BatchWrite') && this.unrecordedAlerts > 0) this.unrecordedAlerts = 0;
+  after(command: string, n: number, input: unknown): void {
+    // One text per Publish to a phone number; a delivery records' write records the outcome of the texts it names
+    // (incidents are notified side by side, so one incident's write records nothing of another's texts).
+    if (command.startsWith('Publish')) this.unrecordedAlerts++;
+    if (command.startsWith('BatchWrite'))
+      this.unrecordedAlerts = Math.max(0, this.unrecordedAlerts - sentRecords(input));
     if (this.fault.kind === 'crash' && n === this.fault.afterCall && !this.dead) {
       this.dead = true;
       this.crashedAfter = command;
@@ -82,11 +84,27 @@ export function withFaults<C extends { middlewareStack: unknown }>(
       }
       const n = container.plan.before(command);
       const out = await next(args);
-      const input = (args as { input?: { PublishBatchRequestEntries?: unknown[] } }).input;
-      container.plan.after(command, n, input?.PublishBatchRequestEntries?.length ?? 0);
+      container.plan.after(command, n, (args as { input?: unknown }).input);
       return out;
     },
     { step: 'initialize', name: 'harnessFaults', priority: 'high' },
   );
   return client;
+}
+
+/** Delivery records written as sent in a BatchWriteItem input, marshalled or not. */
+function sentRecords(input: unknown): number {
+  const requests = (input as { RequestItems?: Record<string, { PutRequest?: { Item?: Record<string, unknown> } }[]> })
+    ?.RequestItems;
+  let n = 0;
+  for (const writes of Object.values(requests ?? {})) {
+    for (const w of writes) {
+      const item = w.PutRequest?.Item;
+      const status = item?.status as unknown;
+      const sk = item?.sk as unknown;
+      const text = (v: unknown) => (typeof v === 'string' ? v : (v as { S?: string } | undefined)?.S);
+      if (text(sk)?.startsWith('ALERT#') && text(status) === 'sent') n++;
+    }
+  }
+  return n;
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   type AttributeValue,
   DeleteTableCommand,
@@ -11,8 +13,7 @@ import {
   type _Record as KinesisRecord,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import {
@@ -21,21 +22,25 @@ import {
   LOCAL_REGION,
   type LocalAwsClients,
 } from '../../local/aws-clients.ts';
-import { takeAlerts } from '../../local/desk-inbox.ts';
 import { ensureStream, ensureTable } from '../../local/provision.ts';
 import { type LocalServers, startLocalServers } from '../../local/servers.ts';
-import { DynamoAlertOutbox } from '../../shared/adapters/alert-outbox.ts';
-import { SnsAlertPublisher } from '../../shared/adapters/alert-publisher.ts';
+import { type SmsGateway, startSmsGateway } from '../../local/sms-gateway.ts';
+import { type Delivery, DynamoDeliveryRecords } from '../../shared/adapters/delivery-records.ts';
+import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
+import { DynamoDueClocks } from '../../shared/adapters/due-clocks.ts';
 import { KinesisEventStream } from '../../shared/adapters/event-stream.ts';
 import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { DynamoPendingAlerts } from '../../shared/adapters/pending-alerts.ts';
 import { DynamoQuarantineStore } from '../../shared/adapters/quarantine-store.ts';
+import { SnsSmsChannel } from '../../shared/adapters/sms-channel.ts';
 import { createAlertNotifier } from '../../shared/app/alert-notifier.ts';
-import { createAlertSweeper } from '../../shared/app/alert-sweeper.ts';
+import { createSweeper } from '../../shared/app/alert-sweeper.ts';
 import { createRulesProcessor } from '../../shared/app/rules-processor.ts';
 import { unpackKeys } from '../../shared/domain/applied-events.ts';
+import { DutyDeskList } from '../../shared/domain/duty-desks.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../../shared/domain/event-time.ts';
 import { Incident } from '../../shared/domain/incident.ts';
+import { DEFAULT_LIFECYCLE_POLICY } from '../../shared/domain/lifecycle-policy.ts';
 import { ALARM_RULES } from '../../shared/domain/rule-registry.ts';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../../shared/table-design.ts';
 import { Container, type Fault, InvocationPlan, withFaults } from './fault-plan.ts';
@@ -67,29 +72,39 @@ export interface HistoryResult {
   stuck: number;
   sms: number;
   duplicateSms: number;
-  /** Alerts published by a notifier that died before writing their outcome: the one window for a second SMS. */
+  /** Texts sent by a notifier that died before writing their outcome: the one window for a second SMS. */
   crashWindowAlerts: number;
   crashes: number;
   throttles: number;
   invocations: number;
 }
 
-/** The local servers the harness runs every history on, each history in its own table, stream, topic and queue. */
+/**
+ * The local servers the harness runs every history on, each history in its own table and stream, one after the
+ * other; the SMS gateway's handsets are emptied at the end of each.
+ */
 export interface Harness {
   servers: LocalServers;
   clients: LocalAwsClients;
+  sms: SmsGateway;
   close(): Promise<void>;
 }
 
+/** The desks of local mode: they cover the histories' place (米东村 → 米山镇 → 高平市) at every level. */
+const DESKS = DutyDeskList.parse(
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../config/desks.json', import.meta.url)), 'utf8')),
+);
+
 export async function startHarness(): Promise<Harness> {
-  const servers = await startLocalServers();
+  const [servers, sms] = await Promise.all([startLocalServers(), startSmsGateway()]);
   const clients = createLocalAwsClients(servers.endpoints);
   return {
     servers,
     clients,
+    sms,
     close: async () => {
       clients.destroy();
-      await servers.stop();
+      await Promise.all([servers.stop(), sms.stop()]);
     },
   };
 }
@@ -102,19 +117,8 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
   const now = () => new Date(clockMs);
 
   await Promise.all([ensureTable(clients, name), ensureStream(clients, name, spec.shards)]);
-  const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: name }));
-  const { QueueUrl: queueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await clients.sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes?.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  harness.sms.take();
+  await new DynamoDeskDirectory({ client: clients.documents, tableName: name }).replace(DESKS);
 
   try {
     // The producer: the real Kinesis adapter, every put as its own call so a lost answer re-puts a slice.
@@ -221,8 +225,17 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
 
     // --- the table stream → notify mapping, the sweep, and SNS -----------------------------------------------------
     const plain = rulesContainer().client;
-    const sweep = createAlertSweeper({
-      pending: new DynamoPendingAlerts({ client: plain, tableName: name }),
+    const pendingAlerts = new DynamoPendingAlerts({ client: plain, tableName: name });
+    // Once the settling rounds are used up the clocks stop, so that the steps already taken can be counted out.
+    let ticking = true;
+    const redriveOnly = createSweeper({ pending: pendingAlerts, now, log: silent });
+    const sweepAll = createSweeper({
+      pending: pendingAlerts,
+      clocks: {
+        dueClocks: new DynamoDueClocks({ client: plain, tableName: name }),
+        incidents: new DynamoIncidentStore({ client: plain, tableName: name, now }),
+        policy: DEFAULT_LIFECYCLE_POLICY,
+      },
       now,
       log: silent,
     });
@@ -234,19 +247,22 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
         new SNSClient({
           region: LOCAL_REGION,
           credentials: LOCAL_CREDENTIALS,
-          endpoint: servers.endpoints.sns,
+          endpoint: harness.sms.endpoint,
           maxAttempts: 1,
         }),
         container,
         'sns',
       );
+      const client = dynamoClient(container);
       const notify = createAlertNotifier({
-        outbox: new DynamoAlertOutbox({ client: dynamoClient(container), tableName: name }),
-        publisher: new SnsAlertPublisher({ client: sns, topicArn: topicArn! }),
+        deliveries: new DynamoDeliveryRecords({ client, tableName: name }),
+        incidents: new DynamoIncidentStore({ client, tableName: name, now }),
+        desks: new DynamoDeskDirectory({ client, tableName: name, clock: { now } }),
+        channel: new SnsSmsChannel({ client: sns }),
+        policy: DEFAULT_LIFECYCLE_POLICY,
         timeZone: 'Asia/Shanghai',
         now,
         log: silent,
-        recordRetryDelayMs: 1,
       });
       return { container, notify };
     };
@@ -277,8 +293,9 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
         for (const item of items.slice(0, upTo)) delivered.set(itemKey(item), itemVersion(item));
       }
       clockMs += 30_000;
-      await sweep();
-      return pending.length;
+      await (ticking ? sweepAll() : redriveOnly());
+      // What is pending now: the sweep's ticks may have taken new steps (reminders, escalations).
+      return pending.length + (await pendingItems(clients.dynamodb, name)).length;
     }
 
     let rulesDone = false;
@@ -291,12 +308,13 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
     }
     await rules;
     // Settle: SNS back, faults used up; every alert goes out within a bounded number of rounds.
-    for (let r = 0; r < LIMITS.settleRounds; r++) {
+    for (let r = 0; r < 2 * LIMITS.settleRounds; r++) {
+      ticking = r < LIMITS.settleRounds;
       if ((await notifyRound()) === 0 && notifyFaults.length === 0 && round >= spec.snsDownRounds) break;
     }
 
     return {
-      ...(await observe(harness, name, events, queueUrl!)),
+      ...(await observe(harness, name, events)),
       ...stats,
       events: events.length,
       records: puts.length,
@@ -305,7 +323,6 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
     await Promise.allSettled([
       clients.dynamodb.send(new DeleteTableCommand({ TableName: name })),
       clients.kinesis.send(new DeleteStreamCommand({ StreamName: name })),
-      clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })),
     ]);
   }
 }
@@ -374,7 +391,7 @@ async function pendingItems(dynamodb: DynamoDBClient, tableName: string): Promis
 }
 
 const itemKey = (item: Item) => item.pk?.S ?? '';
-const itemVersion = (item: Item) => `${item.alertSeq?.N}.${item.alertWakes?.N ?? 0}`;
+const itemVersion = (item: Item) => `${item.version?.N}.${item.alertWakes?.N ?? 0}`;
 
 function streamRecord(item: Item, sequence: number): DynamoDBRecord {
   return {
@@ -390,13 +407,8 @@ function streamRecord(item: Item, sequence: number): DynamoDBRecord {
   };
 }
 
-/** Reads the whole history's table and queue: which incident holds which event, and every SMS that went out. */
-async function observe(
-  harness: Harness,
-  tableName: string,
-  events: ReturnType<typeof historyEvents>,
-  queueUrl: string,
-) {
+/** Reads the whole history's table and handsets: which incident holds which event, and every SMS that went out. */
+async function observe(harness: Harness, tableName: string, events: ReturnType<typeof historyEvents>) {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -434,11 +446,36 @@ async function observe(
   }
   for (const [key, n] of held) if (!expected.has(key)) countedTwice += n;
 
-  const alerts = await takeAlerts(harness.clients.sqs, queueUrl);
-  const distinct = new Set(alerts.map((a) => `${a.incidentId}#${a.alertSeq}`));
-  // An alert recorded as sent that no phone got is as stuck as one never sent.
+  // Every text the handsets got is either the one its delivery record names, or a second one: a sender died between
+  // sending and recording, its lease ran out, and the recipient was taken again.
+  const texts = harness.sms.take();
+  const deliveries = items.filter((i) => String(i.sk).startsWith('ALERT#')) as unknown as Delivery[];
+  const sent = deliveries.filter((d) => d.status === 'sent');
+  const recorded = new Set(sent.map((d) => d.messageId));
+  const received = new Set(texts.map((t) => t.messageId));
+  const duplicates = texts.filter((t) => !recorded.has(t.messageId)).length;
+  if (debug && duplicates > 0) {
+    for (const t of texts.filter((x) => !recorded.has(x.messageId))) {
+      const same = deliveries.filter((d) => d.text === t.text);
+      console.warn(
+        'second text',
+        t.n,
+        t.text.slice(0, 60),
+        JSON.stringify(same.map((d) => ({ ...d, text: undefined }))),
+      );
+    }
+  }
+  // A text recorded as sent that no handset got is as stuck as one never sent; so is a step recorded as delivered
+  // that nobody received.
+  for (const d of sent) if (!received.has(d.messageId ?? '')) stuck++;
+  const served = new Set(sent.map((d) => `${d.incidentId}#${d.alertSeq}`));
   for (const incident of incidents) {
-    if (incident.alertSeq > 0 && !distinct.has(`${incident.id}#${incident.alertSeq}`)) stuck++;
+    for (const step of incident.steps) {
+      if (served.has(`${incident.id}#${step.seq}`)) continue;
+      stuck++;
+      if (debug)
+        console.warn('step nobody got', incident.id, JSON.stringify(step), incident.alertSentSeq, incident.state);
+    }
   }
   return {
     expected: expected.size,
@@ -448,7 +485,7 @@ async function observe(
     countMismatch,
     incidents: incidents.length,
     stuck,
-    sms: alerts.length,
-    duplicateSms: alerts.length - distinct.size,
+    sms: texts.length,
+    duplicateSms: duplicates,
   };
 }

@@ -101,7 +101,7 @@ describe('npx sanwang', () => {
   it.each([
     [
       ['frobnicate'],
-      'sanwang: unknown command frobnicate: use post, sign, devices, desks, replay or login (see npx sanwang --help)\n',
+      'sanwang: unknown command frobnicate: use post, sign, devices, desks, replay, login or audit (see npx sanwang --help)\n',
     ],
     [['post'], 'sanwang: post needs a FILE to send (see npx sanwang --help)\n'],
     [['devices'], 'sanwang: devices needs pending or register FILE (see npx sanwang --help)\n'],

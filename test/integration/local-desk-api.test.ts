@@ -5,14 +5,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import desksJson from '../../config/desks.json' with { type: 'json' };
 import { deskApiOpenApiDocument } from '../../events/desk-api-openapi.ts';
+import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from '../../local/aws-clients.ts';
 import { officerLogins } from '../../local/desk-api.ts';
-import { startDeskApiServer } from '../../local/desk-api-server.ts';
+import { type DeskApiServerOptions, startDeskApiServer } from '../../local/desk-api-server.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, type DevIssuer, openDevIssuer } from '../../local/dev-issuer.ts';
+import { ensureTable } from '../../local/provision.ts';
+import { type LocalServers, startLocalServers } from '../../local/servers.ts';
+import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
+import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { createDeskApi } from '../../shared/app/desk-api.ts';
 import { fromApiGateway } from '../../shared/app/desk-api-http.ts';
-import { gaopingDesks, MemoryDeskDirectory, MemoryIncidentService, SCHOOL_ID } from '../unit/app/desk-api-fakes.ts';
+import { DutyDeskList } from '../../shared/domain/duty-desks.ts';
+import { sealChange } from '../../shared/domain/incident-log.ts';
+import {
+  gaopingDesks,
+  incidentAt,
+  MemoryDeskDirectory,
+  MemoryIncidentService,
+  SCHOOL_ID,
+} from '../unit/app/desk-api-fakes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const folder = () => mkdtempSync(join(tmpdir(), 'sanwang-desk-api-'));
@@ -112,25 +126,117 @@ describe('local duty-desk API: the JWT authorizer', () => {
   });
 });
 
-describe('local duty-desk API: the real handler', () => {
-  it('serves functions/desk-api/handler.ts: the document from the zod schemas, 503 while its ports are stubs', async () => {
-    process.env.TABLE_NAME ??= 'sanwang';
-    const { handler } = (await import('../../functions/desk-api/handler.ts')) as {
-      handler: (event: never, context: never) => Promise<never>;
-    };
-    const real = await startDeskApiServer({ issuer, handler });
-    try {
-      const doc = await fetch(`${real.url}/v1/openapi.json`);
-      expect(await doc.json()).toEqual(JSON.parse(JSON.stringify(deskApiOpenApiDocument())));
-      const res = await fetch(`${real.url}/v1/incidents`, {
-        headers: { authorization: `Bearer ${await issuer.sign('100234')}` },
-      });
-      // Until the lead's IncidentService and the desk directory replace the stubs (shared/app/*-impl.ts).
-      expect(res.status).toBe(503);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    } finally {
-      await real.close();
+describe('local duty-desk API: the real handler on a local table', () => {
+  const TABLE = 'sanwang-desk-api';
+  let servers: LocalServers;
+  let clients: LocalAwsClients;
+  let real: Awaited<ReturnType<typeof startDeskApiServer>>;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    servers = await startLocalServers();
+    clients = createLocalAwsClients(servers.endpoints);
+    await ensureTable(clients, TABLE);
+    // The desks of local mode (config/desks.json), imported as `npx sanwang desks import` does.
+    const directory = new DynamoDeskDirectory({ client: clients.documents, tableName: TABLE });
+    await directory.replace(DutyDeskList.parse(desksJson));
+    // An incident at the Mishan school, opened by the rules function a few minutes ago.
+    const now = Date.now();
+    incidentId = `sky.intrusion|140581/14058110001320000017|${new Date(now).toISOString().slice(0, 10)}`;
+    const opened = incidentAt(
+      incidentId,
+      { county: '140581', township: '140581100', village: '140581100201', kind: 'school', name: '米山镇第一小学' },
+      {
+        version: 1,
+        firstSeen: new Date(now - 300_000).toISOString(),
+        lastSeen: new Date(now - 60_000).toISOString(),
+        expiresAt: Math.floor(now / 1000) + 7 * 86_400,
+      },
+    );
+    const sealed = sealChange(undefined, opened, [{ type: 'opened' }], {
+      actor: { kind: 'function', name: 'rules' },
+      at: new Date(now - 300_000),
+      token: 'opened',
+    });
+    const store = new DynamoIncidentStore({ client: clients.documents, tableName: TABLE });
+    expect(await store.save({ before: undefined, after: sealed.incident, entry: sealed.entry })).toBe('saved');
+
+    // The function's environment, as the stack sets it, its SDK client pointed at the local table.
+    for (const [name, value] of Object.entries({
+      ...localEndpointEnv(servers.endpoints),
+      TABLE_NAME: TABLE,
+      TIME_ZONE: 'Asia/Shanghai',
+    })) {
+      vi.stubEnv(name, value);
     }
+    const { handler } = await import('../../functions/desk-api/handler.ts');
+    // The local authorizer hands the function API Gateway's JWT event; the server's type names the plain v2 event.
+    real = await startDeskApiServer({
+      issuer,
+      handler: handler as unknown as NonNullable<DeskApiServerOptions['handler']>,
+    });
+  });
+  afterAll(async () => {
+    await real?.close();
+    clients?.destroy();
+    await servers?.stop();
+    vi.unstubAllEnvs();
+  });
+
+  const as = async (officer: string, method: string, path: string, query = '') =>
+    fetch(`${real.url}${path}${query}`, {
+      method,
+      headers: { authorization: `Bearer ${await issuer.sign(officer)}` },
+    });
+  const incident = () => `/v1/incidents/${encodeURIComponent(incidentId)}`;
+
+  it('serves the document from the zod schemas', async () => {
+    const doc = await fetch(`${real.url}/v1/openapi.json`);
+    expect(await doc.json()).toEqual(JSON.parse(JSON.stringify(deskApiOpenApiDocument())));
+  });
+
+  it("lists the incident for an officer of the covering desk, from the table's by-county index", async () => {
+    const res = await as('mishan-day', 'GET', '/v1/incidents');
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: { id: string; state: string }[] };
+    expect(items.map((i) => [i.id, i.state])).toEqual([[incidentId, 'open']]);
+    // The county sees it too; the village post of the school as well.
+    const county = (await (await as('gaoping-admin', 'GET', '/v1/incidents')).json()) as { items: unknown[] };
+    expect(county.items).toHaveLength(1);
+    expect((await as('midong-aide', 'GET', '/v1/incidents')).status).toBe(200);
+  });
+
+  it('answers 403 to an officer of a desk outside the subtree', async () => {
+    const list = await as('nancheng-day', 'GET', '/v1/incidents', '?jurisdiction=140581100');
+    expect(list.status).toBe(403);
+    expect(list.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const own = (await (await as('nancheng-day', 'GET', '/v1/incidents')).json()) as { items: unknown[] };
+    expect(own.items).toEqual([]);
+    expect((await as('nancheng-day', 'GET', incident())).status).toBe(403);
+    expect((await as('nancheng-day', 'POST', `${incident()}/sign`)).status).toBe(403);
+  });
+
+  it('signs once: a second officer gets 409 naming the first; the log shows the officer as the actor', async () => {
+    const signed = await as('mishan-day', 'POST', `${incident()}/sign`);
+    expect(signed.status).toBe(200);
+    expect(await signed.json()).toMatchObject({
+      incident: { id: incidentId, state: 'signed', signed: { officerId: 'mishan-day', deskId: 'mishan-station' } },
+      entry: { version: 2, actor: { kind: 'officer', officerId: 'mishan-day' }, events: [{ type: 'signed' }] },
+    });
+
+    const second = await as('mishan-lead', 'POST', `${incident()}/sign`);
+    expect(second.status).toBe(409);
+    const problem = (await second.json()) as { detail: string; state: string; by: { officerId: string } };
+    expect(problem).toMatchObject({ state: 'signed', by: { officerId: 'mishan-day', deskId: 'mishan-station' } });
+    expect(problem.detail).toMatch(/^已由 mishan-day 于 \d\d:\d\d 签收/);
+
+    const read = await as('mishan-lead', 'GET', incident());
+    expect(read.status).toBe(200);
+    const { log } = (await read.json()) as { log: { version: number; actor: unknown }[] };
+    expect(log.map((e) => [e.version, e.actor])).toEqual([
+      [1, { kind: 'function', name: 'rules' }],
+      [2, { kind: 'officer', officerId: 'mishan-day', deskId: 'mishan-station', role: 'officer' }],
+    ]);
   });
 });
 
@@ -168,7 +274,7 @@ describe('npx sanwang login', () => {
     expect(await sanwang(cwd, 'login', '--officer', 'li ming')).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'sanwang: --officer must be 1–64 letters, digits, dots, dashes or underscores (see npx sanwang --help)\n',
+      stderr: 'sanwang: --officer must be lower-case letters, digits and dashes (2 to 40) (see npx sanwang --help)\n',
     });
   });
 });

@@ -1,15 +1,28 @@
-import type { DeskDirectory, StaffedDesk } from '../../../shared/app/desk-directory-port.ts';
+import {
+  type DeskDirectory,
+  DeskDirectoryError,
+  type DeskDirectoryWriter,
+} from '../../../shared/adapters/desk-directory.ts';
 import type { IncidentPage, IncidentQuery, IncidentService } from '../../../shared/app/incident-service.ts';
-import type { Incident } from '../../../shared/domain/incident.ts';
+import {
+  type DutyDesk,
+  type DutyDeskInput,
+  DutyDeskList,
+  describeDeskIssues,
+} from '../../../shared/domain/duty-desks.ts';
+import { Incident } from '../../../shared/domain/incident.ts';
 import type { CommandRejection, OfficerActor, OfficerCommand } from '../../../shared/domain/incident-lifecycle.ts';
 import { chainEntry, type LogEntry } from '../../../shared/domain/incident-log.ts';
 
 export const NOW = new Date('2026-11-25T18:10:00.000Z'); // 02:10 in Asia/Shanghai
 
-/** Gaoping's desks: the county command centre, the Mishan township station and the Midong village post. */
-export function gaopingDesks(): StaffedDesk[] {
+/**
+ * Gaoping's desks: the county command centre, the Mishan township station, the Midong village post and the Nancheng
+ * street station, as the directory reads them (checked and defaulted by the desks' own schema).
+ */
+export function gaopingDesks(): DutyDesk[] {
   const noRoster = { shifts: [], overrides: [] };
-  return [
+  const desks: DutyDeskInput[] = [
     {
       id: 'gaoping-command',
       name: '高平市公安局指挥中心',
@@ -33,7 +46,7 @@ export function gaopingDesks(): StaffedDesk[] {
         { id: 'm-lead', name: '张伟', mobile: '+8613900000003', role: 'desk-lead' },
       ],
       roster: {
-        shifts: [{ days: [1, 2, 3, 4, 5], start: '08:00', end: '20:00', officers: ['100234'] }],
+        shifts: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00', officers: ['100234'] }],
         overrides: [],
       },
     },
@@ -56,6 +69,7 @@ export function gaopingDesks(): StaffedDesk[] {
       roster: noRoster,
     },
   ];
+  return DutyDeskList.parse(desks);
 }
 
 export const SCHOOL_ID = 'sky.intrusion|140581/14058110001320000017|20261125T1800';
@@ -63,14 +77,14 @@ export const MARKET_ID = 'ground.patrol-missed|140581/nancheng-market|20261125T1
 
 /** An incident at a place, as the store keeps it (event keys and all). */
 export function incidentAt(id: string, place: Incident['place'], overrides: Partial<Incident> = {}): Incident {
-  return {
+  return Incident.parse({
     id,
     code: 'K2VS4',
     ruleId: 'sky.intrusion',
     dedupKey: '140581/14058110001320000017',
     title: '区域入侵',
     network: 'sky',
-    status: 'open',
+    state: 'open',
     severity: 1,
     baseSeverity: 3,
     boosts: ['key-place', 'night'],
@@ -87,13 +101,14 @@ export function incidentAt(id: string, place: Incident['place'], overrides: Part
     applied: new Uint8Array([1, 2, 3]),
     appliedPages: [],
     version: 3,
+    level: 'village',
+    alerted: ['village'],
     alertSeq: 1,
-    alertReason: 'opened',
     alertPending: false,
     alertSentSeq: 1,
     expiresAt: 1_800_000_000,
     ...overrides,
-  };
+  });
 }
 
 export function gaopingIncidents(): Incident[] {
@@ -161,15 +176,18 @@ export class MemoryIncidentService implements IncidentService {
   }
 }
 
-/** The DeskDirectory port in memory. */
-export class MemoryDeskDirectory implements DeskDirectory {
-  readonly puts: StaffedDesk[] = [];
-  constructor(public desks: StaffedDesk[] = gaopingDesks()) {}
-  async list(): Promise<StaffedDesk[]> {
+/** The desk directory in memory: a put is checked with the others, as the adapters check it. */
+export class MemoryDeskDirectory implements DeskDirectory, Pick<DeskDirectoryWriter, 'put'> {
+  readonly puts: DutyDesk[] = [];
+  constructor(public desks: DutyDesk[] = gaopingDesks()) {}
+  async list(): Promise<DutyDesk[]> {
     return structuredClone(this.desks);
   }
-  async put(desk: StaffedDesk): Promise<void> {
+  async put(desk: DutyDesk): Promise<void> {
+    const next = DutyDeskList.safeParse(this.desks.map((d) => (d.id === desk.id ? desk : d)));
+    if (!next.success)
+      throw new DeskDirectoryError(`the desks hold no valid desk list: ${describeDeskIssues(next.error)}`);
     this.puts.push(desk);
-    this.desks = this.desks.map((d) => (d.id === desk.id ? desk : d));
+    this.desks = next.data;
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DeskDirectoryError } from '../../../shared/adapters/desk-directory.ts';
 import { createDeskApi, type DeskApiRequest } from '../../../shared/app/desk-api.ts';
 import type { CommandRejection } from '../../../shared/domain/incident-lifecycle.ts';
 import { MARKET_ID, MemoryDeskDirectory, MemoryIncidentService, NOW, SCHOOL_ID } from './desk-api-fakes.ts';
@@ -346,7 +347,9 @@ describe('duty-desk API: commands', () => {
 });
 
 describe('duty-desk API: desks and rosters', () => {
-  const roster = { shifts: [{ days: [6, 7], start: '20:00', end: '08:00', officers: ['100234', 'm-lead'] }] };
+  const roster = {
+    shifts: [{ days: ['sat', 'sun'], start: '20:00', end: '08:00', officers: ['100234', 'm-lead'] }],
+  };
 
   it('lists the desks within a desk lead, and none for an officer', async () => {
     const { call } = setup();
@@ -403,18 +406,66 @@ describe('duty-desk API: desks and rosters', () => {
     const { call, desks } = setup();
     const stranger = await call('PUT', '/v1/desks/mishan-station/roster', {
       as: 'm-lead',
-      body: { shifts: [{ days: [1], start: '08:00', end: '20:00', officers: ['100234', 'v-1'] }] },
+      body: { shifts: [{ days: ['mon'], start: '08:00', end: '20:00', officers: ['100234', 'v-1'] }] },
     });
     expect(stranger.json).toMatchObject({ status: 422, field: 'shifts.0.officers.1' });
     const malformed = await call('PUT', '/v1/desks/mishan-station/roster', {
       as: 'm-lead',
-      body: { shifts: [{ days: [1], start: '8:00', end: '20:00', officers: ['100234'] }] },
+      body: { shifts: [{ days: ['mon'], start: '8:00', end: '20:00', officers: ['100234'] }] },
     });
     expect(malformed.json).toMatchObject({
       status: 400,
       field: 'shifts.0.start',
-      detail: 'must be a time HH:MM (00:00–23:59)',
+      detail: 'must be a time HH:mm from 00:00 to 23:59',
     });
     expect(desks.puts).toEqual([]);
+  });
+
+  it('reads the roster as the desks keep it: days mon…sun, not numbers; overrides with optional times', async () => {
+    const { call, desks } = setup();
+    const numeric = await call('PUT', '/v1/desks/mishan-station/roster', {
+      as: 'm-lead',
+      body: { shifts: [{ days: [1], start: '08:00', end: '20:00', officers: ['100234'] }] },
+    });
+    expect(numeric.json).toMatchObject({
+      status: 400,
+      field: 'shifts.0.days.0',
+      detail: 'must be one of "mon", "tue", "wed", "thu", "fri", "sat", "sun"',
+    });
+    const stray = await call('PUT', '/v1/desks/mishan-station/roster', {
+      as: 'm-lead',
+      body: { shifts: [], note: '李小明 13812345678' },
+    });
+    expect(stray.json).toMatchObject({ status: 400, field: 'body' });
+    expect(stray.body).not.toMatch(/李小明|13812345678|note/);
+    // An override without times is the whole day; one without officers leaves the desk to its standing numbers.
+    const holiday = { date: '2026-12-31', officers: [] };
+    const res = await call('PUT', '/v1/desks/mishan-station/roster', { as: 'm-lead', body: { overrides: [holiday] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json.roster).toEqual({ shifts: [], overrides: [holiday] });
+    expect(desks.desks.find((d) => d.id === 'mishan-station')!.roster).toEqual({ shifts: [], overrides: [holiday] });
+  });
+
+  it('answers 422 when the directory refuses the desk as a whole, naming the field and no value', async () => {
+    const { call, desks } = setup();
+    desks.put = async () => {
+      throw new DeskDirectoryError('the desks hold no valid desk list: 1.roster.shifts.0.officers.0: names no officer');
+    };
+    const res = await call('PUT', '/v1/desks/mishan-station/roster', { as: 'm-lead', body: roster });
+    expect(res.json).toMatchObject({ status: 422, type: 'urn:sanwang:problem:unprocessable' });
+    expect(res.json.detail).toContain('1.roster.shifts.0.officers.0');
+  });
+
+  it('shows a desk with its level and its roster as the directory keeps it', async () => {
+    const { call } = setup();
+    const res = await call('GET', '/v1/desks/mishan-station', { as: 'm-lead' });
+    expect(res.json).toMatchObject({
+      level: 'township',
+      roster: {
+        shifts: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00', officers: ['100234'] }],
+        overrides: [],
+      },
+    });
+    expect(res.json).not.toHaveProperty('sms');
   });
 });

@@ -1,7 +1,12 @@
-import type { AlertAttempt, AlertOutbox, AttemptOutcome, ClaimedAlert } from '../../../shared/adapters/alert-outbox.ts';
-import type { AlertPublisher, OutgoingAlert, PublishResult } from '../../../shared/adapters/alert-publisher.ts';
-import type { IncidentCommit, IncidentStore } from '../../../shared/adapters/incident-store.ts';
+import {
+  type Delivery,
+  type DeliveryClaim,
+  type DeliveryRecords,
+  deliverySk,
+} from '../../../shared/adapters/delivery-records.ts';
+import type { IncidentCommit, IncidentRecords, IncidentStore } from '../../../shared/adapters/incident-store.ts';
 import type { QuarantineStore } from '../../../shared/adapters/quarantine-store.ts';
+import type { SmsChannel, SmsMessage, SmsResult } from '../../../shared/adapters/sms-channel.ts';
 import { createRulesProcessor, type Log, type RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../../../shared/domain/event-time.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
@@ -15,7 +20,7 @@ import { NOW, RETENTION_DAYS, TIME_ZONE } from './builders.ts';
  * Incidents in memory, with the Dynamo store's write conditions (see MemoryIncidentTable); hooks let a test fail a
  * write or play a concurrent writer.
  */
-export class InMemoryIncidentStore implements IncidentStore {
+export class InMemoryIncidentStore implements IncidentStore, IncidentRecords {
   readonly table = new MemoryIncidentTable();
   readonly loads: string[][] = [];
   readonly saves: IncidentCommit[] = [];
@@ -39,6 +44,11 @@ export class InMemoryIncidentStore implements IncidentStore {
       throw error;
     }
     return this.table.view();
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const found = this.table.incidents.get(id);
+    return found && structuredClone(found);
   }
 
   async claim(change: ClaimChange): Promise<'saved' | 'conflict'> {
@@ -77,85 +87,64 @@ export class InMemoryQuarantineStore implements QuarantineStore {
   }
 }
 
-/** The alert outbox in memory, with the Dynamo outbox's claim and mark-sent conditions and its trail. */
-export class InMemoryAlertOutbox implements AlertOutbox {
-  readonly rows = new Map<string, Incident>();
-  /** Trail items by incident id and attempt, as the table keys them: an attempt's outcome overwrites it. */
-  readonly trail = new Map<string, AlertAttempt & { status: string; messageId?: string; error?: string }>();
-  readonly claims: { incidentId: string; alertSeq: number }[] = [];
-  /** Thrown by the call while set (markSent: the next `failMarkSentTimes` calls). */
+/** Delivery records in memory, with the Dynamo adapter's conditions: a recipient sent once, a lease honoured. */
+export class InMemoryDeliveryRecords implements DeliveryRecords {
+  readonly rows = new Map<string, Delivery>();
+  /** Thrown by the call while set. */
   failClaimWith: Error | undefined;
-  failBeginWith: Error | undefined;
   failFinishWith: Error | undefined;
-  failMarkSentWith: Error | undefined;
 
-  /** Stores an incident as the rules wrote it. */
-  put(incident: Incident): void {
-    this.rows.set(incident.id, structuredClone(incident));
+  constructor(readonly incidents: { get(id: string): Promise<Incident | undefined> }) {}
+
+  /** Delivery records that say the text went out. */
+  get sent(): Delivery[] {
+    return [...this.rows.values()].filter((d) => d.status === 'sent');
   }
 
-  incident(id: string): Incident | undefined {
-    return this.rows.get(id);
-  }
-
-  /** Trail items that say the alert went out. */
-  get sent() {
-    return [...this.trail.values()].filter((t) => t.status === 'sent');
-  }
-
-  async claim(incidentId: string, alertSeq: number): Promise<ClaimedAlert | undefined> {
-    this.claims.push({ incidentId, alertSeq });
+  async claim(incidentId: string, fromSeq: number): Promise<DeliveryClaim | undefined> {
     if (this.failClaimWith) throw this.failClaimWith;
-    const incident = this.rows.get(incidentId);
-    if (!incident || incident.alertSeq !== alertSeq) return undefined;
-    if (incident.alertSentSeq !== undefined && incident.alertSentSeq >= alertSeq) return undefined;
-    const sent = [...this.trail.values()].find(
-      (t) => t.incidentId === incidentId && t.alertSeq === alertSeq && t.status === 'sent',
-    );
-    return { incident: structuredClone(incident), ...(sent ? { sentBy: sent as never } : {}) };
+    const incident = await this.incidents.get(incidentId);
+    if (!incident) return undefined;
+    const deliveries = [...this.rows.values()].filter((d) => d.incidentId === incidentId && d.alertSeq >= fromSeq);
+    return { incident: structuredClone(incident), deliveries: structuredClone(deliveries) };
   }
 
-  async begin(attempts: readonly AlertAttempt[]): Promise<void> {
-    if (this.failBeginWith) throw this.failBeginWith;
-    for (const a of attempts) this.trail.set(`${a.incidentId}#${a.attemptId}`, { ...a, status: 'sending' });
+  async begin(delivery: Delivery, now: Date): Promise<boolean> {
+    const key = `${delivery.incidentId}#${deliverySk(delivery.alertSeq, delivery.recipientKey)}`;
+    const found = this.rows.get(key);
+    const free =
+      !found || found.status === 'failed' || (found.status === 'sending' && found.leaseUntil < now.toISOString());
+    if (!free) return false;
+    this.rows.set(key, structuredClone(delivery));
+    return true;
   }
 
-  async finish(results: readonly { attempt: AlertAttempt; outcome: AttemptOutcome }[]): Promise<void> {
+  async finish(deliveries: readonly Delivery[]): Promise<void> {
     if (this.failFinishWith) throw this.failFinishWith;
-    for (const { attempt: a, outcome } of results)
-      this.trail.set(`${a.incidentId}#${a.attemptId}`, { ...a, ...outcome });
-  }
-
-  async markSent(incidentId: string, alertSeq: number): Promise<void> {
-    if (this.failMarkSentWith) throw this.failMarkSentWith;
-    const incident = this.rows.get(incidentId);
-    if (!incident) return;
-    if (incident.alertSeq === alertSeq) {
-      this.rows.set(incidentId, { ...incident, alertSentSeq: alertSeq, alertPending: false });
-    } else if (incident.alertSentSeq === undefined || incident.alertSentSeq < alertSeq) {
-      this.rows.set(incidentId, { ...incident, alertSentSeq: alertSeq });
-    }
+    for (const d of deliveries)
+      this.rows.set(`${d.incidentId}#${deliverySk(d.alertSeq, d.recipientKey)}`, structuredClone(d));
   }
 }
 
-/** An SNS topic in memory: records what was published; alerts of incidents in `failFor` fail, one by one. */
-export class FakeAlertPublisher implements AlertPublisher {
-  readonly topicArn = 'arn:aws-cn:sns:cn-north-1:123456789012:sanwang-alerts';
-  readonly published: OutgoingAlert[] = [];
-  readonly calls: (readonly OutgoingAlert[])[] = [];
-  readonly failFor = new Set<string>();
+/** Handsets in memory: every text sent, by recipient key; numbers in `failTo` fail. */
+export class FakeSmsChannel implements SmsChannel {
+  readonly name = 'fake-sms';
+  readonly texts: SmsMessage[] = [];
+  readonly calls: (readonly SmsMessage[])[] = [];
+  readonly failTo = new Set<string>();
 
-  async publish(alerts: readonly OutgoingAlert[]): Promise<PublishResult[]> {
-    this.calls.push(alerts);
-    return alerts.map((alert) => {
-      if (this.failFor.has(alert.id)) return { id: alert.id, ok: false, error: 'InternalError: SNS is unavailable' };
-      this.published.push(alert);
-      return {
-        id: alert.id,
-        ok: true,
-        messageId: `3f9c2b1e-0000-4000-8000-${String(this.published.length).padStart(12, '0')}`,
-      };
+  async send(messages: readonly SmsMessage[]): Promise<SmsResult[]> {
+    this.calls.push(messages);
+    return messages.map((m): SmsResult => {
+      if (this.failTo.has(m.to)) return { key: m.key, ok: false, error: `InternalError: cannot reach ${m.to}` };
+      this.texts.push(m);
+      return { key: m.key, ok: true, messageId: `msg-${String(this.texts.length).padStart(4, '0')}` };
     });
+  }
+
+  /** Recipient keys that got a text, in order. */
+  get to(): string[] {
+    return this.texts.map((t) => t.key);
   }
 }
 

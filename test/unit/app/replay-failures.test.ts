@@ -94,7 +94,7 @@ describe('replayNotifyFailures', () => {
         removed.push(...n);
       },
     };
-    const sweep = { overdue: 3, redriven: 3, settled: 0, failed: 0 };
+    const sweep = { due: 0, ticked: 0, unchanged: 0, overdue: 3, redriven: 3, settled: 0, failed: 0 };
 
     expect(await replayNotifyFailures({ queue, sweepNow: async () => sweep })).toEqual({ notices: 1, sweep });
     expect(removed).toHaveLength(1);

@@ -24,6 +24,16 @@ function incidentOf(type: (typeof EVENT_TYPES)[number]): Incident {
   return change!.after;
 }
 
+/** The incident with its deadline at `iso`: the golden window's end for online opinion, as the SMS reads it. */
+function dueAt(incident: Incident, iso: string): Incident {
+  const golden = incident.clocks.golden;
+  return {
+    ...incident,
+    ackBy: iso,
+    clocks: { ...incident.clocks, ...(golden ? { golden: { ...golden, dueAt: iso } } : {}) },
+  };
+}
+
 describe('SMS text', () => {
   it('reads as a duty officer expects', () => {
     const incident = { ...incidentOf('camera.intrusion'), eventCount: 37 };
@@ -73,7 +83,7 @@ describe('SMS text', () => {
   });
 
   it('names the date of a deadline on another day', () => {
-    expect(smsText({ ...incidentOf('opinion.post_flagged'), ackBy: '2026-11-25T18:00:00.000Z' }, options)).toContain(
+    expect(smsText(dueAt(incidentOf('opinion.post_flagged'), '2026-11-25T18:00:00.000Z'), options)).toContain(
       '02:00起 11-26 02:00前回应',
     );
   });
@@ -81,15 +91,14 @@ describe('SMS text', () => {
   it('shows the full date of an alarm that did not happen today, and the year', () => {
     const nextYear = { ...options, now: new Date('2027-01-03T09:00:00+08:00') };
     expect(smsText(incidentOf('camera.intrusion'), nextYear)).toContain('2026-11-25 02:00起 02:10前确认');
-    const opinion = { ...incidentOf('opinion.post_flagged'), ackBy: '2026-11-25T18:00:00.000Z' };
+    const opinion = dueAt(incidentOf('opinion.post_flagged'), '2026-11-25T18:00:00.000Z');
     expect(smsText(opinion, nextYear)).toContain('2026-11-25 02:00起 11-26 02:00前回应');
   });
 
   it('gives a deadline in the next year its year', () => {
     const newYearsEve = {
-      ...incidentOf('opinion.post_flagged'),
+      ...dueAt(incidentOf('opinion.post_flagged'), '2026-12-31T21:30:00.000Z'),
       firstSeen: '2026-12-31T15:30:00.000Z',
-      ackBy: '2026-12-31T21:30:00.000Z',
     };
     const now = new Date('2026-12-31T15:31:00.000Z');
     expect(smsText(newYearsEve, { ...options, now })).toContain('23:30起 2027-01-01 05:30前回应');

@@ -204,9 +204,10 @@ describe('findOfficer', () => {
 
 describe('configuration', () => {
   it('names every missing or malformed variable', () => {
-    expect(() => readConfig(NotifyConfig, { TOPIC_ARN: 'topic', TIME_ZONE: 'Mars/Base' })).toThrowError(ConfigError);
-    expect(() => readConfig(NotifyConfig, { TOPIC_ARN: 'topic', TIME_ZONE: 'Mars/Base' })).toThrowError(
-      /TABLE_NAME: .*; TOPIC_ARN: .*; TIME_ZONE: must be an IANA time zone/,
+    const env = { SMS_SENDER_ID: 'not a sender id', TIME_ZONE: 'Mars/Base' };
+    expect(() => readConfig(NotifyConfig, env)).toThrowError(ConfigError);
+    expect(() => readConfig(NotifyConfig, env)).toThrowError(
+      /TABLE_NAME: .*; TIME_ZONE: must be an IANA time zone.*; SMS_SENDER_ID: up to 11 letters or digits/,
     );
   });
 

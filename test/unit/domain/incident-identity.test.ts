@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlert } from '../../../shared/app/alert-notifier.ts';
+import { alertPayload, smsText } from '../../../shared/domain/alert-message.ts';
 import { planIncidents } from '../../../shared/domain/incident-plan.ts';
 import { MemoryIncidentTable, planContext } from './incident-table.ts';
 import { sightings } from './sightings.ts';
@@ -42,8 +42,7 @@ describe('incident identity', () => {
     const incident = planIncidents([one!], new MemoryIncidentTable().view(), ctx).changes[0]!.after;
     const stored = JSON.stringify(incident);
     expect(stored).not.toContain('13812345678');
-    const alert = buildAlert(incident, options);
-    expect(alert.sms).not.toContain('13812345678');
-    expect(alert.json).not.toContain('13812345678');
+    expect(smsText(incident, options)).not.toContain('13812345678');
+    expect(JSON.stringify(alertPayload(incident, options))).not.toContain('13812345678');
   });
 });
