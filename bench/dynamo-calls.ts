@@ -1,18 +1,23 @@
+import { readFileSync } from 'node:fs';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient, QueryCommand as LowQuery } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { createLocalAwsClients, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-clients.ts';
 import { ensureTable } from '../local/provision.ts';
 import { startLocalServers } from '../local/servers.ts';
-import { DynamoAlertOutbox } from '../shared/adapters/alert-outbox.ts';
-import { SnsAlertPublisher } from '../shared/adapters/alert-publisher.ts';
+import { startSmsGateway } from '../local/sms-gateway.ts';
+import { DynamoDeliveryRecords } from '../shared/adapters/delivery-records.ts';
+import { DynamoDeskDirectory } from '../shared/adapters/desk-directory.ts';
 import { DynamoIncidentStore, INCIDENT_SK, incidentPk } from '../shared/adapters/incident-store.ts';
 import { DynamoQuarantineStore } from '../shared/adapters/quarantine-store.ts';
+import { SnsSmsChannel } from '../shared/adapters/sms-channel.ts';
 import { createAlertNotifier } from '../shared/app/alert-notifier.ts';
 import { createRulesProcessor } from '../shared/app/rules-processor.ts';
+import { DutyDeskList } from '../shared/domain/duty-desks.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
+import { DEFAULT_LIFECYCLE_POLICY } from '../shared/domain/lifecycle-policy.ts';
 import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
 
@@ -128,17 +133,23 @@ export async function countCalls(batches: {
     const distinct = await setup();
     await row('distinct, first delivery', distinct, [batches.distinct]);
 
-    // The notifier sends the distinct batch's alerts, ten to a stream batch as the mapping delivers them.
-    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'bench-alerts' }));
+    // The notifier texts the distinct batch's alerts, ten incidents to a stream batch as the mapping delivers them,
+    // to the officers on duty of the desks in config/desks.json (read from the table, as the function does).
+    const desks = DutyDeskList.parse(JSON.parse(readFileSync('config/desks.json', 'utf8')));
+    await new DynamoDeskDirectory({ client: distinct.client, tableName: distinct.tableName }).replace(desks);
+    const gateway = await startSmsGateway();
     const calls = distinct.calls;
     calls.clear();
     const sns = counted(
-      new SNSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: servers.endpoints.sns }),
+      new SNSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: gateway.endpoint }),
       calls,
     );
     const notify = createAlertNotifier({
-      outbox: new DynamoAlertOutbox({ client: distinct.client, tableName: distinct.tableName }),
-      publisher: new SnsAlertPublisher({ client: sns, topicArn: TopicArn! }),
+      deliveries: new DynamoDeliveryRecords({ client: distinct.client, tableName: distinct.tableName }),
+      incidents: new DynamoIncidentStore({ client: distinct.client, tableName: distinct.tableName, now: () => NOW }),
+      desks: new DynamoDeskDirectory({ client: distinct.client, tableName: distinct.tableName }),
+      channel: new SnsSmsChannel({ client: sns }),
+      policy: DEFAULT_LIFECYCLE_POLICY,
       timeZone: 'Asia/Shanghai',
       now: () => NOW,
       log: silent,
@@ -152,12 +163,14 @@ export async function countCalls(batches: {
       }));
       sent += (await notify({ Records: records })).summary.sent;
     }
+    await gateway.stop();
+    const steps = pending.length;
     rows.push({
-      scenario: `notify, ${sent} alerts`,
-      events: sent,
+      scenario: `notify, ${steps} alert steps, ${sent} texts`,
+      events: steps,
       calls: [...calls.values()].reduce((a, b) => a + b, 0),
       byCommand: Object.fromEntries(calls),
-      incidents: sent,
+      incidents: steps,
     });
   } finally {
     clients.destroy();

@@ -8,7 +8,7 @@ export interface PlatformReady {
   apiUrl: string;
   endpoints: { dynamodb: string; sqs: string };
   tableName: string;
-  deskQueues: Record<string, string>;
+  smsEndpoint: string;
 }
 
 export interface PlatformStats {
@@ -45,7 +45,7 @@ send({
   apiUrl: platform.apiUrl,
   endpoints: { dynamodb: platform.servers.endpoints.dynamodb, sqs: platform.servers.endpoints.sqs },
   tableName: platform.resources.tableName,
-  deskQueues: Object.fromEntries(Object.entries(platform.resources.deskQueues).map(([id, q]) => [id, q.queueUrl])),
+  smsEndpoint: platform.sms.endpoint,
 });
 
 /** CPU per thread: this one (event sources, the HTTP API), each server, each function's environments. */

@@ -4,13 +4,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DeleteMessageBatchCommand, ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { IngestSummary } from '../events/api.ts';
 import { createLocalAwsClients, type LocalAwsClients } from '../local/aws-clients.ts';
 import { ensureLocalIntegrations, INTEGRATIONS_FILE, LOCAL_API_FILE } from '../local/local-integrations.ts';
 import { postSigned } from '../shared/adapters/signed-request.ts';
-import type { AlertPayload } from '../shared/domain/alert-message.ts';
 import type { Incident } from '../shared/domain/incident.ts';
 import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
 import { type LoadMix, NIGHT_MIX, NightEvents } from './load-mix.ts';
@@ -99,7 +97,8 @@ interface Target {
   apiUrl: string;
   clients: LocalAwsClients;
   tableName: string;
-  deskQueues: Record<string, string>;
+  /** The SMS stand-in's base URL: GET /messages?since=N lists the texts the handsets got. */
+  smsEndpoint: string;
   child?: ChildProcess;
   stats?: () => Promise<PlatformStats>;
   stop(): Promise<void>;
@@ -133,7 +132,7 @@ async function startChild(): Promise<Target> {
     apiUrl: ready.apiUrl,
     clients: createLocalAwsClients({ ...ready.endpoints, kinesis: ready.endpoints.sqs, sns: ready.endpoints.sqs }),
     tableName: ready.tableName,
-    deskQueues: ready.deskQueues,
+    smsEndpoint: ready.smsEndpoint,
     child,
     stats: () =>
       new Promise((resolve) => {
@@ -154,20 +153,21 @@ async function useRunning(): Promise<Target> {
     dynamodb: string;
     table: string;
     sqs?: string;
+    sms?: string;
   };
-  if (!running.sqs) throw new Error(`${LOCAL_API_FILE} names no SQS endpoint: restart npm start`);
+  if (!running.sqs || !running.sms)
+    throw new Error(`${LOCAL_API_FILE} names no SQS or SMS endpoint: restart npm start`);
   const clients = createLocalAwsClients({
     dynamodb: running.dynamodb,
     kinesis: running.sqs,
     sns: running.sqs,
     sqs: running.sqs,
   });
-  const { QueueUrls = [] } = await clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'desk-' }));
   return {
     apiUrl: running.url,
     clients,
     tableName: running.table,
-    deskQueues: Object.fromEntries(QueueUrls.map((url) => [url.split('/').at(-1)!.slice('desk-'.length), url])),
+    smsEndpoint: running.sms,
     stop: async () => {},
   };
 }
@@ -193,43 +193,23 @@ let eventsSent = 0;
 let failedRequests = 0;
 let scheduleLagMax = 0;
 
-// Desk inboxes are read throughout, so an alert's arrival is the queue's own SentTimestamp.
-const smsLatencies: Array<{ at: number; ms: number }> = [];
-const alertsByDesk = new Map<string, number>();
-let readingInboxes = true;
-const inboxReaders = Object.entries(target.deskQueues).map(async ([deskId, queueUrl]) => {
+// The handsets are read throughout: a text's arrival is the gateway's own receipt time. Texts carry the incident's
+// code, not its sources; the code leads to the incident (and its first source) once the run has settled.
+const received: Array<{ to: string; text: string; receivedAt: number }> = [];
+let readingTexts = true;
+const textReader = (async () => {
+  let since = 0;
   for (;;) {
-    const out = await target.clients.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageSystemAttributeNames: ['SentTimestamp'],
-      }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) {
-      if (readingInboxes) continue;
-      return;
+    const res = await fetch(`${target.smsEndpoint}/messages?since=${since}`);
+    const texts = (await res.json()) as Array<{ n: number; to: string; text: string; receivedAt: number }>;
+    for (const t of texts) received.push(t);
+    since = texts.at(-1)?.n ?? since;
+    if (texts.length === 0) {
+      if (!readingTexts) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    for (const m of messages) {
-      const alert = JSON.parse(m.Body ?? '{}') as AlertPayload;
-      const source = alert.sources?.find((s) => s.startsWith(run));
-      if (!source || alert.reason !== 'opened') continue;
-      alertsByDesk.set(deskId, (alertsByDesk.get(deskId) ?? 0) + 1);
-      const sent = Number(m.Attributes?.SentTimestamp);
-      const posted = firstPosted.get(source);
-      if (posted !== undefined && Number.isFinite(sent))
-        smsLatencies.push({ at: posted - wallStart, ms: sent - posted });
-    }
-    await target.clients.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-      }),
-    );
   }
-});
+})();
 
 const statsSamples: PlatformStats[] = [];
 /** Cores the platform used between two samples, and how much of it no named thread did. */
@@ -351,8 +331,33 @@ while (
 }
 const settledSeconds = (performance.now() - settleStart) / 1000;
 await sampleStats();
-readingInboxes = false;
-await Promise.all(inboxReaders);
+readingTexts = false;
+await textReader;
+// The first text of each incident of this run (an opening, not a reminder or a notice), to each handset.
+const smsLatencies: Array<{ at: number; ms: number }> = [];
+const alertsByDesk = new Map<string, number>();
+{
+  const byCode = new Map(accounting.incidents.map((i) => [i.code, i]));
+  const owner = new Map<string, string>();
+  for (const desk of JSON.parse(readFileSync('config/desks.json', 'utf8')) as Array<{
+    id: string;
+    officers: Array<{ mobile: string }>;
+    sms?: string[];
+  }>) {
+    for (const o of desk.officers) owner.set(o.mobile, desk.id);
+    for (const n of desk.sms ?? []) owner.set(n, desk.id);
+  }
+  for (const t of received) {
+    if (!/^【(特急|紧急|重要|一般)】(?!升级|上报)/.test(t.text)) continue;
+    const incident = byCode.get(/码([0-9A-Z]{5})/.exec(t.text)?.[1] ?? '');
+    const source = incident?.sources.find((s) => s.startsWith(run));
+    if (!source) continue;
+    const deskId = owner.get(t.to) ?? '?';
+    alertsByDesk.set(deskId, (alertsByDesk.get(deskId) ?? 0) + 1);
+    const posted = firstPosted.get(source);
+    if (posted !== undefined) smsLatencies.push({ at: posted - wallStart, ms: t.receivedAt - posted });
+  }
+}
 
 /** p50, p99 and max of the whole run, and of what was posted once the platform had warmed up. */
 function latencies(list: Array<{ at: number; ms: number }>): string {

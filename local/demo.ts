@@ -194,7 +194,7 @@ function handsetsOf(platform: Platform): (to: string) => string {
   const owners = new Map<string, string>();
   for (const desk of platform.desks) {
     for (const o of desk.officers) owners.set(o.mobile, `${desk.name} ${maskName(o.name)}`);
-    desk.sms.forEach((n) => owners.set(n, `${desk.name} 值班电话`));
+    for (const n of desk.sms) owners.set(n, `${desk.name} 值班电话`);
   }
   return (to) => owners.get(to) ?? '?';
 }

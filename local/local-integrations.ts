@@ -22,6 +22,8 @@ export interface LocalApiState {
   sqs?: string;
   failedBatches?: string;
   notifyFailureQueue?: string;
+  /** The SMS stand-in (GET /messages lists the texts). */
+  sms?: string;
   pid: number;
 }
 

@@ -120,6 +120,7 @@ writeLocalApiState({
   sqs: endpoints.sqs,
   failedBatches: platform.failureDestinations.rulesFolder,
   notifyFailureQueue: platform.failureDestinations.notifyQueueUrl,
+  sms: platform.sms.endpoint,
   integrations: resolve(INTEGRATIONS_FILE),
   pid: process.pid,
 });

@@ -1,13 +1,13 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Incident } from '../domain/incident.ts';
-import { batchWrite, isConditionalCheckFailed } from './dynamo-batch.ts';
+import { batchWrite } from './dynamo-batch.ts';
 import { INCIDENT_SK, incidentPk } from './incident-store.ts';
 
 /**
  * One recipient of one alert step: who (a key without personal data: `<desk>/<officer>` or `<desk>/standing-<n>`),
- * what they were sent, and how it went. Written before the send with a condition (the notifier takes the
- * recipient), and again after with the outcome; kept as long as the incident, so who was told what, and when, can
- * be traced.
+ * what they were sent, and how it went. Written once the send has ended, in one batch with the incident's own
+ * record of it; kept as long as the incident, so who was told what, and when, can be traced. A retried batch reads
+ * them first and never texts a recipient whose record says sent.
  */
 export interface Delivery {
   incidentId: string;
@@ -19,10 +19,9 @@ export interface Delivery {
   channel: 'sms';
   /** The text sent: built from fixed parts and masked, never personal data. */
   text: string;
-  status: 'sending' | 'sent' | 'failed';
+  status: 'sent' | 'failed';
+  /** The first try. */
   startedAt: string;
-  /** Until then the sender that took it owns it; after, a sender that stopped is presumed dead. */
-  leaseUntil: string;
   attempts: number;
   messageId?: string;
   /** Masked: a provider's error may quote the number. */
@@ -41,12 +40,7 @@ export interface DeliveryClaim {
 export interface DeliveryRecords {
   /** The incident as it is now and the deliveries of its steps from `fromSeq` on (one consistent read). */
   claim(incidentId: string, fromSeq: number): Promise<DeliveryClaim | undefined>;
-  /**
-   * Takes a recipient for sending: false when it was sent already, or another sender holds it (its lease has not
-   * run out). A recipient whose last try failed, or whose sender stopped, can be taken again.
-   */
-  begin(delivery: Delivery, now: Date): Promise<boolean>;
-  /** Records how each send ended. */
+  /** Records how each send ended (no condition: the notifier is the only writer of an incident's deliveries). */
   finish(deliveries: readonly Delivery[]): Promise<void>;
 }
 
@@ -93,39 +87,17 @@ export class DynamoDeliveryRecords implements DeliveryRecords {
     };
   }
 
-  async begin(delivery: Delivery, now: Date): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: this.#item(delivery),
-          ConditionExpression:
-            'attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':sending': 'sending', ':now': now.toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
   async finish(deliveries: readonly Delivery[]): Promise<void> {
     // Delivery items carry no alertPending and are not the incident item: writing them wakes no notifier.
     await batchWrite(
       this.#client,
       this.#tableName,
-      deliveries.map((d) => ({ PutRequest: { Item: this.#item(d) } })),
+      deliveries.map((d) => ({ PutRequest: { Item: deliveryItem(d) } })),
     );
   }
+}
 
-  #item(delivery: Delivery): Record<string, unknown> {
-    return {
-      pk: incidentPk(delivery.incidentId),
-      sk: deliverySk(delivery.alertSeq, delivery.recipientKey),
-      ...delivery,
-    };
-  }
+/** A delivery's item, beside its incident's (and written with it, by `IncidentCommit.also`). */
+export function deliveryItem(delivery: Delivery): Record<string, unknown> {
+  return { pk: incidentPk(delivery.incidentId), sk: deliverySk(delivery.alertSeq, delivery.recipientKey), ...delivery };
 }

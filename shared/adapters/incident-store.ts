@@ -25,6 +25,8 @@ export interface IncidentStore {
 export interface IncidentRecords {
   get(incidentId: string): Promise<Incident | undefined>;
   save(change: IncidentCommit): Promise<'saved' | 'conflict'>;
+  /** Several at once: every entry (and `also` item) in shared batches, then each incident on its version. */
+  saveAll(changes: readonly IncidentCommit[]): Promise<('saved' | 'conflict')[]>;
 }
 
 /** An incident's log as stored: every entry, oldest version first (orphans of lost races included). */
@@ -215,6 +217,7 @@ export class DynamoIncidentStore implements IncidentStore, IncidentRecords, Inci
           ]
         : []),
       logItem(change.entry, change.after.expiresAt),
+      ...(change.also ?? []),
     ]);
     if (sidecars.length)
       await batchWrite(
@@ -285,6 +288,8 @@ export interface IncidentCommit {
   after: Incident;
   entry: LogEntry;
   page?: { sk: string; keys: Uint8Array };
+  /** Items of the incident's partition written in the same batch as its entry (the notifier's delivery records). */
+  also?: readonly Record<string, unknown>[];
 }
 
 /** `LOG#00000012#<token>`: an entry sorts by the version it makes; the token tells racing writers apart. */

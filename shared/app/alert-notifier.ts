@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { Delivery, DeliveryRecords } from '../adapters/delivery-records.ts';
-import type { IncidentRecords } from '../adapters/incident-store.ts';
+import { type Delivery, type DeliveryRecords, deliveryItem } from '../adapters/delivery-records.ts';
+import type { IncidentCommit, IncidentRecords } from '../adapters/incident-store.ts';
 import type { SmsChannel, SmsMessage } from '../adapters/sms-channel.ts';
 import { smsText } from '../domain/alert-message.ts';
 import type { Recipient } from '../domain/desk-recipients.ts';
@@ -11,7 +12,7 @@ import { compareSequence } from '../domain/incident-key.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import { scrubText } from '../domain/personal-data-masking.ts';
 import { stepRecipients } from '../domain/step-recipients.ts';
-import { applyCommand } from './incident-commands.ts';
+import { applyCommand, sealCommand } from './incident-commands.ts';
 import type { Log } from './rules-processor.ts';
 
 export interface AlertNotifierDeps {
@@ -25,8 +26,6 @@ export interface AlertNotifierDeps {
   now: () => Date;
   log: Log;
   newToken?: () => string;
-  /** How long a sender owns a recipient it took; after that a sender that stopped is presumed dead. */
-  leaseMs?: number;
 }
 
 export interface NotifySummary {
@@ -35,21 +34,18 @@ export interface NotifySummary {
   due: number;
   /** Texts that went out in this invocation. */
   sent: number;
-  /** Recipients already served (by an earlier try) or held by another sender. */
+  /** Recipients already served by an earlier try. */
   skipped: number;
   /** Sends that failed: the step stays pending for the sweep, never lost. */
   failed: number;
   /** Steps recorded as delivered on their incidents. */
   delivered: number;
-  /** Sent, but not yet recorded: the record is retried, and the text is not sent again. */
+  /** Incidents texted whose records could not be written: the record is retried, and the text is not sent again. */
   unrecorded: number;
 }
 
-const defaults = {
-  leaseMs: 60_000,
-  /** Texts this function sent and may not have recorded yet, remembered across invocations. */
-  rememberSent: 10_000,
-};
+/** Texts this function sent and may not have recorded yet, remembered across invocations. */
+const REMEMBER_SENT = 10_000;
 
 /** The steps of an incident still to send, from its stream record's new image. */
 function dueAlert(record: DynamoDBRecord): { incidentId: string; fromSeq: number } | undefined {
@@ -70,34 +66,52 @@ interface Planned {
   existing?: Delivery;
 }
 
+/** What texting one incident came to: the records to write, and the steps every recipient has had. */
+interface Texted {
+  incident: Incident;
+  record: DynamoDBRecord;
+  deliveries: Delivery[];
+  /** Delivery keys this invocation sent (forgotten once recorded). */
+  sentKeys: string[];
+  upToSeq: number;
+  recipients: number;
+}
+
 /**
  * The notify function's work. For each incident in the stream batch with alert steps still to send: read it and
  * its deliveries (one consistent query), work out each step's recipients from the desk directory and the rosters
- * (desk × person on duty), take each recipient with a conditional write, send, record how it went, and record on
- * the incident — through the state machine, on its version — the steps every recipient has had.
+ * (desk × person on duty when the step was taken), text those whose record does not say sent, and then write, in
+ * one batch for the whole stream batch, every delivery record with the incident's log entry, and commit each
+ * incident — through the state machine, on its version — with the steps every recipient has had.
  *
- * A recipient already sent is never sent again, however often the batch is retried. A failed send fails no record:
- * the step stays pending and the sweep re-drives it a minute later, so an outage delays alerts without blocking
- * the stream or losing any. The one way a text goes out twice is a sender stopping between sending and recording:
- * its lease runs out and the recipient is taken again. A sender that only failed to record remembers what it sent
- * and records it on the retry instead of sending it again.
+ * The stream mapping hands one batch of a shard to one invocation at a time and an item's records in order, so one
+ * notifier at a time works an incident: the records need no lease. A retried batch reads them and never texts a
+ * recipient twice. A failed send fails no record: the step stays pending and the sweep re-drives it a minute later.
+ * The one way a text goes out twice is a notifier dying between sending and writing the records; one that only
+ * failed to write them remembers what it sent and records it on the retry instead of sending it again.
  */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
   const sent = new Map<string, { messageId: string; at: string }>();
-  const leaseMs = deps.leaseMs ?? defaults.leaseMs;
+  const newToken = deps.newToken ?? (() => randomUUID().slice(0, 8));
+  const actor = { kind: 'function', name: 'notify' } as const;
 
   function remember(key: string, value: { messageId: string; at: string }) {
-    if (sent.size >= defaults.rememberSent) sent.delete(sent.keys().next().value as string);
+    if (sent.size >= REMEMBER_SENT) sent.delete(sent.keys().next().value as string);
     sent.set(key, value);
   }
 
-  async function notifyIncident(incidentId: string, fromSeq: number, summary: NotifySummary): Promise<boolean> {
+  async function textIncident(
+    incidentId: string,
+    fromSeq: number,
+    record: DynamoDBRecord,
+    summary: NotifySummary,
+  ): Promise<Texted | undefined> {
     const claim = await deps.deliveries.claim(incidentId, fromSeq);
-    if (!claim) return true;
+    if (!claim) return undefined;
     const { incident } = claim;
     const sentSeq = incident.alertSentSeq ?? 0;
     const steps = incident.steps.filter((s) => s.seq > sentSeq).sort((a, b) => a.seq - b.seq);
-    if (steps.length === 0) return true;
+    if (steps.length === 0) return undefined;
     summary.due++;
     const desks = await deps.desks.list();
     const now = deps.now();
@@ -121,53 +135,45 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       }
     }
 
-    // Who still needs the text: never one already sent, never one another sender holds.
+    // Who still needs the text: never one already sent.
     const done = new Set<string>();
     const take: Planned[] = [];
-    const record: Delivery[] = [];
+    const deliveries: Delivery[] = [];
+    const sentKeys: string[] = [];
     for (const p of planned) {
       const key = deliveryKey(incident.id, p.step.seq, p.recipient.key);
       if (p.existing?.status === 'sent') {
         done.add(key);
+        summary.skipped++;
         continue;
       }
       const remembered = sent.get(key);
       if (remembered) {
         // Sent by this function earlier, its record lost: record it, do not send it again.
-        record.push(delivery(incident, p, 'sent', now, leaseMs, p.existing?.attempts ?? 1, remembered));
+        deliveries.push(delivery(incident, p, 'sent', now, p.existing?.attempts ?? 1, remembered));
         done.add(key);
+        sentKeys.push(key);
         continue;
       }
       take.push(p);
     }
-    const taken: { p: Planned; d: Delivery }[] = [];
-    await Promise.all(
-      take.map(async (p) => {
-        const d = delivery(incident, p, 'sending', now, leaseMs, (p.existing?.attempts ?? 0) + 1);
-        if (await deps.deliveries.begin(d, now)) taken.push({ p, d });
-        else summary.skipped++;
-      }),
-    );
-    summary.skipped += planned.length - take.length - record.length;
-
-    if (taken.length > 0) {
-      const messages: SmsMessage[] = taken.map(({ p }) => ({
-        key: p.recipient.key,
-        to: p.recipient.address,
-        text: p.text,
-      }));
+    if (take.length > 0) {
+      const messages: SmsMessage[] = take.map((p) => ({ key: p.recipient.key, to: p.recipient.address, text: p.text }));
       const results = await deps.channel.send(messages);
       const at = deps.now().toISOString();
       results.forEach((result, i) => {
-        const { p, d } = taken[i]!;
+        const p = take[i]!;
         const key = deliveryKey(incident.id, p.step.seq, p.recipient.key);
+        const attempts = (p.existing?.attempts ?? 0) + 1;
         if (result.ok) {
-          remember(key, { messageId: result.messageId, at });
-          record.push({ ...d, status: 'sent', messageId: result.messageId, at });
+          const outcome = { messageId: result.messageId, at };
+          remember(key, outcome);
+          deliveries.push(delivery(incident, p, 'sent', now, attempts, outcome));
           done.add(key);
+          sentKeys.push(key);
           summary.sent++;
         } else {
-          record.push({ ...d, status: 'failed', error: scrubText(result.error), at });
+          deliveries.push({ ...delivery(incident, p, 'failed', now, attempts), error: scrubText(result.error), at });
           summary.failed++;
           deps.log.warn('alert send failed; the step stays pending for the sweep', {
             incidentId,
@@ -178,7 +184,6 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         }
       });
     }
-    if (record.length > 0) await deps.deliveries.finish(record);
 
     // The steps every recipient has had, in order: the incident records up to the first that is not complete.
     let upToSeq = sentSeq;
@@ -189,31 +194,85 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       upToSeq = step.seq;
       recipients += mine.length;
     }
-    if (upToSeq > sentSeq) {
-      const result = await applyCommand(
-        {
-          records: deps.incidents,
-          policy: deps.policy,
-          now: deps.now,
-          ...(deps.newToken ? { newToken: deps.newToken } : {}),
-        },
-        incident.id,
-        { kind: 'delivered', upToSeq, recipients, failed: 0 },
-        { kind: 'function', name: 'notify' },
-        incident,
-      );
-      if (result.ok && result.entry) summary.delivered += upToSeq - sentSeq;
-      for (const p of planned)
-        if (p.step.seq <= upToSeq) sent.delete(deliveryKey(incident.id, p.step.seq, p.recipient.key));
-      deps.log.info('alert steps delivered', {
-        incidentId,
-        code: incident.code,
-        upToSeq,
-        recipients,
-        severity: incident.severity,
-      });
+    return { incident, record, deliveries, sentKeys, upToSeq, recipients };
+  }
+
+  /** Writes the records of the texted incidents and commits them; the records of those that could not be, fail. */
+  async function record(texted: Texted[], summary: NotifySummary): Promise<DynamoDBRecord[]> {
+    const now = deps.now();
+    const changes: { t: Texted; commit: IncidentCommit }[] = [];
+    const plain: Texted[] = [];
+    for (const t of texted) {
+      const sealed =
+        t.upToSeq > (t.incident.alertSentSeq ?? 0)
+          ? sealCommand(
+              t.incident,
+              { kind: 'delivered', upToSeq: t.upToSeq, recipients: t.recipients, failed: 0 },
+              actor,
+              now,
+              deps.policy,
+              newToken(),
+            )
+          : undefined;
+      if (sealed) {
+        changes.push({ t, commit: { before: t.incident, ...sealed, also: t.deliveries.map(deliveryItem) } });
+      } else if (t.deliveries.length > 0) plain.push(t);
     }
-    return true;
+    const failed: DynamoDBRecord[] = [];
+    const forget = (t: Texted) => {
+      for (const key of t.sentKeys) sent.delete(key);
+    };
+    try {
+      const writes = plain.flatMap((t) => t.deliveries);
+      if (writes.length > 0) await deps.deliveries.finish(writes);
+      plain.forEach(forget);
+    } catch (error) {
+      for (const t of plain) failRecord(t, error, summary, failed);
+    }
+    let outcomes: ('saved' | 'conflict')[];
+    try {
+      outcomes = await deps.incidents.saveAll(changes.map((c) => c.commit));
+    } catch (error) {
+      for (const { t } of changes) failRecord(t, error, summary, failed);
+      return failed;
+    }
+    await Promise.all(
+      changes.map(async ({ t }, i) => {
+        try {
+          // Another writer got there first (an event folded, a signature): its records are written; decide again.
+          const result =
+            outcomes[i] === 'saved'
+              ? { ok: true as const, entry: true }
+              : await applyCommand(
+                  { records: deps.incidents, policy: deps.policy, now: deps.now, newToken },
+                  t.incident.id,
+                  { kind: 'delivered', upToSeq: t.upToSeq, recipients: t.recipients, failed: 0 },
+                  actor,
+                );
+          forget(t);
+          if (result.ok && result.entry) summary.delivered += t.upToSeq - (t.incident.alertSentSeq ?? 0);
+          deps.log.info('alert steps delivered', {
+            incidentId: t.incident.id,
+            code: t.incident.code,
+            upToSeq: t.upToSeq,
+            recipients: t.recipients,
+            severity: t.incident.severity,
+          });
+        } catch (error) {
+          failRecord(t, error, summary, failed);
+        }
+      }),
+    );
+    return failed;
+  }
+
+  function failRecord(t: Texted, error: unknown, summary: NotifySummary, failed: DynamoDBRecord[]) {
+    if (t.sentKeys.length > 0) summary.unrecorded++;
+    deps.log.warn('alert not recorded; the record will be retried (what was sent is not sent again)', {
+      incidentId: t.incident.id,
+      error: String(error),
+    });
+    failed.push(t.record);
   }
 
   return async function notify(
@@ -235,14 +294,14 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       unrecorded: 0,
     };
     const failedRecords: DynamoDBRecord[] = [];
+    const texted: Texted[] = [];
     await Promise.all(
       [...due.values()].map(async ({ incidentId, fromSeq, record }) => {
-        const before = summary.sent;
         try {
-          await notifyIncident(incidentId, fromSeq, summary);
+          const t = await textIncident(incidentId, fromSeq, record, summary);
+          if (t) texted.push(t);
         } catch (error) {
-          if (summary.sent > before) summary.unrecorded++;
-          deps.log.warn('alert not recorded; the record will be retried (what was sent is not sent again)', {
+          deps.log.warn('alert could not be read or sent; the record will be retried', {
             incidentId,
             error: String(error),
           });
@@ -250,6 +309,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         }
       }),
     );
+    failedRecords.push(...(await record(texted, summary)));
     const first = failedRecords.map((r) => r.dynamodb?.SequenceNumber ?? '').sort(compareSequence)[0];
     deps.log.info('stream batch notified', { ...summary });
     return { batchItemFailures: first !== undefined ? [{ itemIdentifier: first }] : [], summary };
@@ -265,7 +325,6 @@ function delivery(
   p: Planned,
   status: Delivery['status'],
   now: Date,
-  leaseMs: number,
   attempts: number,
   outcome?: { messageId: string; at: string },
 ): Delivery {
@@ -280,7 +339,6 @@ function delivery(
     text: p.text,
     status,
     startedAt: p.existing?.startedAt ?? now.toISOString(),
-    leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
     attempts,
     ...(outcome ? { messageId: outcome.messageId, at: outcome.at } : {}),
     expiresAt: incident.expiresAt,

@@ -57,6 +57,25 @@ export async function applyCommand(
   }
 }
 
+/**
+ * The next version of an incident after a command, sealed with its log entry, without writing it: for a writer
+ * that commits several incidents in one batch (the notifier). Undefined when the command changes nothing.
+ */
+export function sealCommand(
+  incident: Incident,
+  command: LifecycleCommand,
+  actor: Actor,
+  now: Date,
+  policy: LifecyclePolicy,
+  token: string,
+): { after: Incident; entry: LogEntry } | undefined {
+  const decision = decide(incident, command, now, policy);
+  if (!decision.ok || decision.events.length === 0) return undefined;
+  const next = { ...decision.incident, version: incident.version + 1 };
+  const sealed = sealChange(incident, next, decision.events, { actor, at: now, token });
+  return { after: sealed.incident, entry: sealed.entry };
+}
+
 /** Other writers kept committing first: the caller retries later (the API answers 503, a stream batch is retried). */
 export class IncidentBusyError extends Error {
   override name = 'IncidentBusyError';

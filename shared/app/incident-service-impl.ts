@@ -27,11 +27,10 @@ export const INCIDENT_LIST_LIMITS = {
   /** Items a Query evaluates at least, so a selective filter still fills a page in a few reads. */
   minPageItems: 25,
   /**
-   * The index sorts by `firstSeen` as written, which carries the offset the event came with (`…T02:05:00+08:00`,
-   * or `Z`): a text order, not an instant's. The key range is widened by the widest offsets (±14 h) and every item
-   * checked by its instant, so `from`/`to` are exact; the order is newest first by that text.
+   * How far the key range is widened around `from`/`to`. The index sorts by `firstSeen` as a UTC instant (the
+   * store writes it so), so none is needed; every item is still checked by its instant.
    */
-  offsetMarginMs: 14 * 3_600_000,
+  offsetMarginMs: 0,
 } as const;
 
 /** A cursor this service did not give out, or one for another list: the API answers 400 naming `cursor`. */

@@ -6,7 +6,6 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_MINOR_ID, exampleEvent } from '../../events/examples.ts';
-import { takeAlerts } from '../../local/desk-inbox.ts';
 import { localLambdaContext } from '../../local/lambda-context.ts';
 import { type Platform, startPlatform } from '../../local/platform.ts';
 import { DynamoIncidentStore, INCIDENT_SK, incidentPk } from '../../shared/adapters/incident-store.ts';
@@ -16,8 +15,8 @@ import { DEFAULT_EVENT_TIME_POLICY } from '../../shared/domain/event-time.ts';
 import { ALARM_RULES } from '../../shared/domain/rule-registry.ts';
 import { incidentsOf } from './incidents.ts';
 
-// The real handlers (functions/*/handler.ts) behind Lambda-like event sources, on local DynamoDB, Kinesis and
-// SNS/SQS servers started by this suite.
+// The real handlers (functions/*/handler.ts) behind Lambda-like event sources, on local DynamoDB, Kinesis and SQS
+// servers and the SMS stand-in, started by this suite.
 let platform: Platform;
 const rulesEvents: KinesisStreamEvent[] = [];
 const notifyEvents: DynamoDBStreamEvent[] = [];
@@ -60,12 +59,14 @@ function stormAt(cameraId: string, count: number, startIso: string) {
 
 const incidentsIn = (source: string) => incidentsOf(platform, source);
 
-async function inbox(deskId: string) {
-  return takeAlerts(platform.clients.sqs, platform.resources.deskQueues[deskId]!.queueUrl);
+/** The texts the handsets got since last asked, by the desk of the number. */
+function texts(): { deskId: string; text: string }[] {
+  const owner = new Map(platform.desks.flatMap((d) => d.officers.map((o) => [o.mobile, d.id] as const)));
+  return platform.sms.take().map((t) => ({ deskId: owner.get(t.to) ?? '?', text: t.text }));
 }
 
 describe('events → incidents → alerts on the local servers', () => {
-  it('opens one incident for a storm of 300 alarms and alerts each desk above it once', async () => {
+  it('opens one incident for a storm of 300 alarms and texts the officer on duty at its desk and the one above once', async () => {
     const outcomes = await platform.stream.put(stormAt('cam-storm', 300, '2026-11-25T02:00:00+08:00'));
     expect(outcomes.every((o) => o.ok)).toBe(true);
     await platform.settle();
@@ -74,24 +75,27 @@ describe('events → incidents → alerts on the local servers', () => {
     expect(others).toEqual([]);
     expect(incident).toMatchObject({ eventCount: 300, severity: 1, alertSeq: 1, alertSentSeq: 1, alertPending: false });
 
-    // County (levels 1–2), township (1–3) and village (all) desks cover the school; the other township does not.
-    // The storm was on 2026-11-25, not today: the SMS gives its full date.
+    // 特急 opens at the school's village desk and the township above; the county and the other township are not
+    // texted. The storm was on 2026-11-25, not today: the SMS gives its full date.
     const sms = `【特急】米山镇第一小学 区域入侵×300 2026-11-25 02:00起 02:10前确认 码${incident?.code}`;
-    for (const desk of ['gaoping-command', 'mishan-station', 'midong-post']) {
-      expect((await inbox(desk)).map((a) => a.sms)).toEqual([sms]);
-    }
-    expect(await inbox('nancheng-station')).toEqual([]);
+    // Whoever is on duty now at each (the night shift alone, or the day shift's officer and lead).
+    const got = texts();
+    expect([...new Set(got.map((t) => t.deskId))].sort()).toEqual(['midong-post', 'mishan-station']);
+    for (const t of got) expect(t.text).toBe(sms);
 
     const trail = await platform.clients.documents.send(
       new QueryCommand({
         TableName: platform.resources.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alert)',
-        ExpressionAttributeValues: { ':pk': incidentPk(incident!.id), ':alert': 'ALERT#0001#' },
+        ExpressionAttributeValues: { ':pk': incidentPk(incident!.id), ':alert': 'ALERT#000001#' },
       }),
     );
-    expect(trail.Items).toEqual([
-      expect.objectContaining({ sms, topicArn: platform.resources.topicArn, alertSeq: 1, status: 'sent' }),
-    ]);
+    // One record per text: each recipient once.
+    expect(trail.Items).toHaveLength(got.length);
+    expect(new Set(trail.Items?.map((d) => d.recipientKey)).size).toBe(got.length);
+    for (const d of trail.Items ?? []) expect(d).toMatchObject({ text: sms, status: 'sent', stepKind: 'opened' });
+    // The record names the officer by id, never by number.
+    expect(JSON.stringify(trail.Items)).not.toMatch(/138\d{8}/);
   });
 
   it('changes nothing when Lambda delivers the same batches again', async () => {
@@ -108,7 +112,7 @@ describe('events → incidents → alerts on the local servers', () => {
 
     const [after] = await incidentsIn('cam-storm');
     expect(after).toEqual(before);
-    expect(await inbox('gaoping-command')).toEqual([]);
+    expect(texts()).toEqual([]);
   });
 
   it('quarantines malformed records with a reason naming the field, and processes the records around them', async () => {

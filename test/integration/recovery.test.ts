@@ -1,16 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exampleEvent } from '../../events/examples.ts';
-import { takeAlerts } from '../../local/desk-inbox.ts';
 import { type Platform, startPlatform } from '../../local/platform.ts';
 import { FolderFailedBatches } from '../../shared/adapters/failed-batches.ts';
 import { replayRulesFailures } from '../../shared/app/replay-failures.ts';
 import { incidentsOf } from './incidents.ts';
 
-// What brings work back after the stream mappings or SNS gave up on it, on the running local platform: the sweep
+// What brings work back after the stream mappings or the SMS channel gave up on it, on the running local platform: the sweep
 // (its schedule runs the real sweep function) and the replay of failed rules batches.
 let platform: Platform;
 let folder: string;
@@ -43,34 +42,43 @@ const sos = (camera: string, i: number) =>
 const incidentsIn = (source: string) => incidentsOf(platform, source);
 
 describe('recovery on the local platform', () => {
-  it('re-drives an alert left pending for more than a minute, and the notifier sends it once', async () => {
+  it('re-drives an alert whose texts failed, a minute later, and each recipient gets it once', async () => {
+    // The SMS channel is down: every send fails, the step stays pending.
+    platform.sms.fail({ count: 1000 });
     await platform.stream.put([sos('sweep-sos', 0)]);
     await platform.settle();
     const [incident] = await incidentsIn('sweep-sos');
-    await takeAlerts(platform.clients.sqs, platform.resources.deskQueues['gaoping-command']!.queueUrl);
-    // As if its publish had failed two minutes ago: still due, and waiting since then.
-    await platform.clients.documents.send(
-      new UpdateCommand({
+    expect(incident).toMatchObject({ alertSeq: 1, alertPending: true });
+    expect(platform.sms.take()).toEqual([]);
+    // Too young to re-drive: the notifier is still the one to try.
+    expect(await platform.sweep()).toMatchObject({ overdue: 0 });
+
+    platform.sms.fail({ count: 0 });
+    platform.clock.set(new Date(Date.now() + 90_000));
+    try {
+      const swept = await platform.sweep();
+      await platform.settle();
+      expect(swept).toMatchObject({ redriven: 1, failed: 0 });
+    } finally {
+      platform.clock.real();
+    }
+
+    const [after] = await incidentsIn('sweep-sos');
+    expect(after).toMatchObject({ alertSentSeq: 1, alertPending: false });
+    const { Items = [] } = await platform.clients.documents.send(
+      new QueryCommand({
         TableName: platform.resources.tableName,
-        Key: { pk: `INC#${incident!.id}`, sk: 'INCIDENT' },
-        UpdateExpression: 'SET alertPending = :t, gsi1pk = :p, gsi1sk = :sk, alertSeq = :two',
-        ExpressionAttributeValues: {
-          ':t': true,
-          ':p': 'ALERT#PENDING',
-          ':sk': `${new Date(Date.now() - 120_000).toISOString()}#${incident!.id}`,
-          ':two': 2,
-        },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alert)',
+        ExpressionAttributeValues: { ':pk': `INC#${incident!.id}`, ':alert': 'ALERT#000001#' },
       }),
     );
-
-    const swept = await platform.sweep();
-    await platform.settle();
-
-    expect(swept).toMatchObject({ redriven: 1, failed: 0 });
-    const [after] = await incidentsIn('sweep-sos');
-    expect(after).toMatchObject({ alertSentSeq: 2, alertPending: false });
-    const sms = await takeAlerts(platform.clients.sqs, platform.resources.deskQueues['gaoping-command']!.queueUrl);
-    expect(sms.map((a) => a.alertSeq)).toEqual([2]);
+    // 特急: its village desk and the township above, whoever is on duty at each; one failed try, then sent.
+    expect([...new Set(Items.map((d) => d.deskId))].sort()).toEqual(['midong-post', 'mishan-station']);
+    for (const d of Items) expect(d).toMatchObject({ status: 'sent', attempts: 2 });
+    const got = platform.sms.take();
+    expect(got).toHaveLength(Items.length);
+    expect(new Set(got.map((t) => t.to)).size).toBe(Items.length);
+    for (const t of got) expect(t.text).toContain(`码${incident!.code}`);
     expect((await platform.sweep()).overdue).toBe(0);
   });
 

@@ -144,8 +144,10 @@ describe('createAlertNotifier', () => {
   });
 
   it('records, and does not send again, texts that went out when their records could not be written', async () => {
-    const { notify, channel, deliveries, find, records } = await setup();
-    deliveries.failFinishWith = new Error('ProvisionedThroughputExceededException');
+    const { notify, channel, deliveries, incidents, find, records } = await setup();
+    incidents.beforeSave = () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
 
     const first = await notify(streamEvent(records()));
 
@@ -153,7 +155,7 @@ describe('createAlertNotifier', () => {
     expect(first.summary).toMatchObject({ sent: 4, unrecorded: 2 });
     expect(find('ground.sos').alertSentSeq ?? 0).toBe(0);
 
-    deliveries.failFinishWith = undefined;
+    incidents.beforeSave = undefined;
     const second = await notify(streamEvent(records(10)));
 
     expect(second.batchItemFailures).toEqual([]);
@@ -163,38 +165,31 @@ describe('createAlertNotifier', () => {
     expect(find('ground.sos')).toMatchObject({ alertPending: false, alertSentSeq: 1 });
   });
 
-  it('takes again a recipient whose sender died while sending, once its lease has run out', async () => {
-    const { notify, channel, deliveries, clock, find, records } = await setup();
+  it('decides again, and sends nothing again, when another writer committed the incident in between', async () => {
+    const { notify, channel, incidents, find, records } = await setup();
     const sos = find('ground.sos');
-    // A notifier took the village recipient and died before sending.
-    await deliveries.begin(
-      {
-        incidentId: sos.id,
-        alertSeq: 1,
-        stepKind: 'opened',
-        recipientKey: NIGHT.village,
-        deskId: 'midong-post',
-        channel: 'sms',
-        text: '…',
-        status: 'sending',
-        startedAt: NOW.toISOString(),
-        leaseUntil: new Date(NOW.getTime() + 60_000).toISOString(),
-        attempts: 1,
-        expiresAt: 0,
-      },
-      NOW,
-    );
+    // An officer signs between the notifier's read and its commit.
+    incidents.beforeSave = async (change) => {
+      if (change.after.id !== sos.id || change.entry.actor.kind !== 'function') return;
+      incidents.beforeSave = undefined;
+      await applyCommand(
+        { records: incidents, policy: DEFAULT_LIFECYCLE_POLICY, now: () => NOW },
+        sos.id,
+        {
+          kind: 'officer',
+          command: { kind: 'sign' },
+          actor: { kind: 'officer', officerId: 'midong-aide', deskId: 'midong-post', role: 'officer' },
+        },
+        { kind: 'officer', officerId: 'midong-aide', deskId: 'midong-post', role: 'officer' },
+      );
+    };
 
-    const held = await notify(streamEvent([incidentStreamRecord(sos, 1)]));
-    expect(held.summary).toMatchObject({ sent: 1, skipped: 1, delivered: 0 });
-    expect(find('ground.sos').alertPending).toBe(true);
+    const result = await notify(streamEvent(records()));
 
-    clock.now = new Date(NOW.getTime() + 61_000);
-    const after = await notify(streamEvent([incidentStreamRecord(find('ground.sos'), 2)]));
-
-    expect(after.summary).toMatchObject({ sent: 1, skipped: 1, delivered: 1 });
-    expect(channel.to.filter((k) => k.startsWith('midong-post/'))).toEqual([NIGHT.village]);
-    expect(find('ground.sos')).toMatchObject({ alertPending: false, alertSentSeq: 1 });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ sent: 4, delivered: 2 });
+    expect(find('ground.sos')).toMatchObject({ state: 'signed', alertSentSeq: 1 });
+    expect(channel.texts).toHaveLength(4);
   });
 
   it('tells the desks that were alerted, but not the signer, who signed', async () => {

@@ -10,7 +10,7 @@ import type { SmsChannel, SmsMessage, SmsResult } from '../../../shared/adapters
 import { createRulesProcessor, type Log, type RulesProcessorDeps } from '../../../shared/app/rules-processor.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../../../shared/domain/event-time.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
-import type { ClaimChange, IncidentChange, IncidentView } from '../../../shared/domain/incident-plan.ts';
+import type { ClaimChange, IncidentView } from '../../../shared/domain/incident-plan.ts';
 import type { PoisonRecord } from '../../../shared/domain/poison-record.ts';
 import { ALARM_RULES } from '../../../shared/domain/rule-registry.ts';
 import { MemoryIncidentTable } from '../domain/incident-table.ts';
@@ -57,9 +57,14 @@ export class InMemoryIncidentStore implements IncidentStore, IncidentRecords {
     return this.table.claim(change);
   }
 
+  /** Items written beside the incidents (`IncidentCommit.also`: delivery records), by `<incident id>#<sk>`. */
+  readonly sidecars = new Map<string, Record<string, unknown>>();
+
   async save(change: IncidentCommit): Promise<'saved' | 'conflict'> {
     this.saves.push(change);
     await this.beforeSave?.(change);
+    for (const item of change.also ?? [])
+      this.sidecars.set(`${change.after.id}#${String(item.sk)}`, structuredClone(item));
     return this.table.save(change);
   }
 
@@ -87,14 +92,18 @@ export class InMemoryQuarantineStore implements QuarantineStore {
   }
 }
 
-/** Delivery records in memory, with the Dynamo adapter's conditions: a recipient sent once, a lease honoured. */
+/** Delivery records in memory, keyed as the Dynamo adapter keys them; the incident store's `also` items land here. */
 export class InMemoryDeliveryRecords implements DeliveryRecords {
-  readonly rows = new Map<string, Delivery>();
   /** Thrown by the call while set. */
   failClaimWith: Error | undefined;
   failFinishWith: Error | undefined;
 
-  constructor(readonly incidents: { get(id: string): Promise<Incident | undefined> }) {}
+  constructor(readonly incidents: InMemoryIncidentStore) {}
+
+  /** Every delivery record, whether written by `finish` or with its incident's commit. */
+  get rows(): Map<string, Delivery> {
+    return this.incidents.sidecars as unknown as Map<string, Delivery>;
+  }
 
   /** Delivery records that say the text went out. */
   get sent(): Delivery[] {
@@ -107,16 +116,6 @@ export class InMemoryDeliveryRecords implements DeliveryRecords {
     if (!incident) return undefined;
     const deliveries = [...this.rows.values()].filter((d) => d.incidentId === incidentId && d.alertSeq >= fromSeq);
     return { incident: structuredClone(incident), deliveries: structuredClone(deliveries) };
-  }
-
-  async begin(delivery: Delivery, now: Date): Promise<boolean> {
-    const key = `${delivery.incidentId}#${deliverySk(delivery.alertSeq, delivery.recipientKey)}`;
-    const found = this.rows.get(key);
-    const free =
-      !found || found.status === 'failed' || (found.status === 'sending' && found.leaseUntil < now.toISOString());
-    if (!free) return false;
-    this.rows.set(key, structuredClone(delivery));
-    return true;
   }
 
   async finish(deliveries: readonly Delivery[]): Promise<void> {
