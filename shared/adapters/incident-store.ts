@@ -219,13 +219,39 @@ export class DynamoIncidentStore implements IncidentStore, IncidentRecords, Inci
       logItem(change.entry, change.after.expiresAt),
       ...(change.also ?? []),
     ]);
-    if (sidecars.length)
-      await batchWrite(
-        this.#client,
-        this.#tableName,
-        sidecars.map((Item) => ({ PutRequest: { Item } })),
-      );
+    if (sidecars.length) await this.#writeSidecars(sidecars);
     return Promise.all(changes.map((change) => this.#put(change, now)));
+  }
+
+  /** Sidecar writes asked for in the same turn of the event loop, waiting to go out together. */
+  #queued: { items: Record<string, unknown>[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  /**
+   * Writers that commit side by side (the rules' groups, the sweep's ticks) ask for their entries within one turn
+   * of the event loop: they go out together, 25 to a BatchWriteItem, instead of one call each. A failed write
+   * fails every caller whose items it held; none of them has committed yet.
+   */
+  #writeSidecars(items: Record<string, unknown>[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ items, resolve, reject });
+      if (this.#queued.length > 1) return;
+      setImmediate(() => {
+        const queued = this.#queued;
+        this.#queued = [];
+        batchWrite(
+          this.#client,
+          this.#tableName,
+          queued.flatMap((q) => q.items).map((Item) => ({ PutRequest: { Item } })),
+        ).then(
+          () => {
+            for (const q of queued) q.resolve();
+          },
+          (error: unknown) => {
+            for (const q of queued) q.reject(error);
+          },
+        );
+      });
+    });
   }
 
   async #put(change: IncidentCommit, now: Date): Promise<'saved' | 'conflict'> {
