@@ -6,7 +6,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import kinesalite from 'kinesalite';
-import { installSnsCompat } from './fauxqs-compat.ts';
 import { startH2cProxy } from './h2c-proxy.ts';
 import { answerCpuRequests } from './thread-cpu.ts';
 
@@ -48,7 +47,6 @@ export async function startServer(kind: ServerKind, host: string, port: number) 
     // buildApp + listen instead of startFauxqs: startFauxqs always binds 0.0.0.0, and its `host` option only
     // rewrites queue URLs (to sqs.<region>.<host>), it does not choose the interface.
     const sns = buildApp({ logger: false });
-    installSnsCompat(sns);
     try {
       const address = await sns.listen({ host, port });
       return { port: Number(new URL(address).port), close: () => sns.close() };
