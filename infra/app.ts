@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DataStack } from './data-stack.ts';
-import { loadDesks } from './desks.ts';
 import { FunctionsStack } from './functions-stack.ts';
 import { readSettings } from './settings.ts';
 
@@ -14,22 +13,23 @@ import { readSettings } from './settings.ts';
 export function buildApp(context: Record<string, unknown> = {}) {
   const app = new App({ context });
   const settings = readSettings((key) => app.node.tryGetContext(key));
-  const desks = loadDesks(resolve(settings.desksFile));
 
   const data = new DataStack(app, 'SanwangData', {
     description:
-      'sanwang stateful resources: alarm stream, incident table, alert topic, integrations secret, failure destinations, officers user pool',
+      'sanwang stateful resources: alarm stream, incident table (incidents and duty desks), ops topic, ' +
+      'integrations secret, failure destinations, officers user pool',
     quarantineRetentionDays: settings.quarantineRetentionDays,
-    desks,
     opsContacts: { email: settings.opsEmail, https: settings.opsHttps, sms: settings.opsSms },
     shardCount: settings.shardCount,
   });
   const functions = new FunctionsStack(app, 'SanwangFunctions', {
     description:
       'sanwang functions: ingest API (integrations -> stream), rules (stream -> incidents), notify ' +
-      '(table stream -> SMS) and the duty-desk API (officers -> incidents), with alarms',
+      '(table stream -> SMS to the officers on duty), sweep (every minute: due clocks, pending alerts) and the ' +
+      'duty-desk API (officers -> incidents), with alarms',
     data,
     timeZone: settings.timeZone,
+    smsSenderId: settings.smsSenderId,
     incidentRetentionDays: settings.incidentRetentionDays,
     quarantineRetentionDays: settings.quarantineRetentionDays,
     apiRateLimit: settings.apiRateLimit,

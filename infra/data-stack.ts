@@ -8,30 +8,30 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { DutyDesk } from '../shared/domain/duty-desks.ts';
 import { STREAM_RETENTION_HOURS } from '../shared/event-source-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { OfficerSignIn } from './desk-api.ts';
-import { DeskSmsSubscriptions } from './desk-sms-subscriptions.ts';
 import { type OpsContacts, OpsSubscriptions } from './ops-subscriptions.ts';
 
 const MAX_QUEUE_RETENTION_DAYS = 14;
 
 export interface DataStackProps extends StackProps {
   readonly quarantineRetentionDays: number;
-  readonly desks: readonly DutyDesk[];
   /** Who is subscribed to the ops topic, where the alarms go. */
   readonly opsContacts: OpsContacts;
   /** Provisioned shards; on-demand when absent. */
   readonly shardCount?: number;
 }
 
-/** The stateful half: key, alarm stream, incident table, alert and ops topics, failure destinations. */
+/**
+ * The stateful half: key, alarm stream, incident table, ops topic, failure destinations. Alerts go to no topic: the
+ * notify function texts each officer on duty itself, from the duty desks kept in the table (pk `DESKS`, imported
+ * with `npx sanwang desks import` after the first deploy), so no phone number is part of a template.
+ */
 export class DataStack extends Stack {
   readonly key: kms.Key;
   readonly stream: kinesis.Stream;
   readonly table: dynamodb.Table;
-  readonly alertTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
   /**
    * Where the rules event source mapping writes batches it gives up on: the records themselves, unmasked, so that
@@ -59,7 +59,7 @@ export class DataStack extends Stack {
 
     // One key for the whole data plane: alarms and incidents carry personal data (PIPL Art. 51 asks for encryption).
     this.key = new kms.Key(this, 'DataKey', {
-      description: 'sanwang: alarm stream, incident table, topics and failure destinations',
+      description: 'sanwang: alarm stream, incident table, ops topic and failure destinations',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -103,6 +103,9 @@ export class DataStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Every index of tableDesign: pending-alerts (the sweep's re-drive), by-county (the duty-desk lists) and
+    // due-clocks (the sweep's ticks). CloudFormation adds or removes one index per table update: an index added
+    // later gets a deploy of its own.
     for (const index of Object.values(tableDesign.indexes)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -111,9 +114,6 @@ export class DataStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-
-    this.alertTopic = new sns.Topic(this, 'AlertTopic', { masterKey: this.key, enforceSSL: true });
-    new DeskSmsSubscriptions(this, 'DeskSms', { topic: this.alertTopic, desks: props.desks });
 
     this.opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: this.key, enforceSSL: true });
     // CloudWatch publishes as a service, which only the topic policy can allow (it held just the TLS deny, so no
@@ -192,7 +192,6 @@ export class DataStack extends Stack {
 
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn });
     new CfnOutput(this, 'IntegrationsSecretArn', { value: this.integrationsSecret.secretArn });
     new CfnOutput(this, 'QuarantineBucketName', {

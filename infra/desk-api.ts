@@ -5,14 +5,13 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { deskApiFunctionSettings as limits } from '../shared/app/desk-api-settings.ts';
+import { functionSettings } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
-import { grantItems } from './table-grants.ts';
+import { grantIndexQuery, grantItems } from './table-grants.ts';
 
 /**
  * The routes of the duty-desk API. The incident routes are greedy: an incident id holds `/` (percent-encoded by
@@ -123,6 +122,7 @@ export class DeskApi extends Construct {
   constructor(scope: Construct, id: string, props: DeskApiProps) {
     super(scope, id);
 
+    const limits = functionSettings['desk-api'];
     this.handler = new HandlerFunction(this, 'Function', {
       name: 'desk-api',
       description: 'Duty-desk API: officers list, read and act on incidents; desks and rosters',
@@ -132,18 +132,14 @@ export class DeskApi extends Construct {
       environment: { TABLE_NAME: props.table.tableName, TIME_ZONE: props.timeZone },
     });
     const { fn } = this.handler;
-    // What the IncidentService needs: read an incident and its log (GetItem, Query of the partition), apply a
-    // command (UpdateItem of the incident item, PutItem of the log entry), and the outbox/trail writes it makes
-    // (BatchWriteItem); the desk directory is one partition, read with a Query and written with PutItem.
-    grantItems(fn, props.table, ['Query', 'GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'], ['incidents']);
+    // What the IncidentService needs: read an incident and its log (GetItem, Query of the partition), and apply a
+    // command through the state machine: the log entry written (BatchWriteItem), then the incident item put whole on
+    // the version read (PutItem). The desk directory is one partition, read with a Query and a roster written back
+    // with PutItem.
+    grantItems(fn, props.table, ['Query', 'GetItem', 'PutItem', 'BatchWriteItem'], ['incidents']);
     grantItems(fn, props.table, ['Query', 'PutItem'], ['desks']);
     // Lists come from the by-county index, never a Scan.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${tableDesign.indexes.byCounty.name}`],
-      }),
-    );
+    grantIndexQuery(fn, props.table, [tableDesign.indexes.byCounty.name]);
     props.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.functionSettings.logRetention });

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { alertSweep, notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { functionSettings as limits } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
@@ -18,11 +18,13 @@ import { IngestAlarms } from './ingest-alarms.ts';
 import { IngestApi } from './ingest-api.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
 import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
-import { grantItems } from './table-grants.ts';
+import { grantIndexQuery, grantItems } from './table-grants.ts';
 
 export interface FunctionsStackProps extends StackProps {
   readonly data: DataStack;
   readonly timeZone: string;
+  /** The sender id the notify function's SMS carry where the destination country supports one; absent: none. */
+  readonly smsSenderId?: string;
   readonly incidentRetentionDays: number;
   readonly quarantineRetentionDays: number;
   /** Ingest API default-stage throttling: steady requests per second and burst. */
@@ -38,7 +40,10 @@ export interface FunctionsStackProps extends StackProps {
   readonly functionSettings: FunctionSettings;
 }
 
-/** The stateless half: the ingest API, the rules and notify functions, their event source mappings and alarms. */
+/**
+ * The stateless half: the ingest API, the rules, notify and sweep functions, the duty-desk API, their event source
+ * mappings, schedule and alarms.
+ */
 export class FunctionsStack extends Stack {
   readonly ingest: IngestApi;
   readonly rules: HandlerFunction;
@@ -51,7 +56,7 @@ export class FunctionsStack extends Stack {
     const { data } = props;
     this.addStackDependency(data, 'imports the quarantine bucket by export name');
     const alarmAction = new SnsAction(data.opsTopic);
-    // The table key also encrypts the stream, topic, bucket and queue; data-plane calls need no more than this.
+    // The table key also encrypts the stream, ops topic, bucket and queue; data-plane calls need no more than this.
     const keyUse = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
     this.ingest = new IngestApi(this, 'Ingest', {
@@ -143,26 +148,26 @@ export class FunctionsStack extends Stack {
 
     this.notify = new HandlerFunction(this, 'Notify', {
       name: 'notify',
-      description: 'Incident table stream -> SMS alerts to duty desks',
+      description: 'Incident table stream -> SMS to the officers on duty at the desks that cover the place',
       memorySize: limits.notify.memorySize,
       timeout: Duration.seconds(limits.notify.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: {
         TABLE_NAME: data.table.tableName,
-        TOPIC_ARN: data.alertTopic.topicArn,
         TIME_ZONE: props.timeZone,
+        ...(props.smsSenderId === undefined ? {} : { SMS_SENDER_ID: props.smsSenderId }),
       },
     });
-    // Claims an alert (one Query of the incident and its attempts), writes the attempts to the trail (BatchWriteItem
-    // of ALERT#nnnn#… under the incident) and takes the incident off the pending index (UpdateItem).
-    grantItems(this.notify.fn, data.table, ['Query', 'BatchWriteItem', 'UpdateItem'], ['incidents']);
-    this.notify.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [data.alertTopic.topicArn] }),
-    );
+    // Reads an incident with its deliveries (one consistent Query of the partition), writes the delivery records
+    // and the log entry (BatchWriteItem) and commits the incident on its version (PutItem); on a conflict it reads
+    // the incident again (GetItem) and decides again. Who is on duty comes from the desk directory (one Query).
+    grantItems(this.notify.fn, data.table, ['Query', 'GetItem', 'PutItem', 'BatchWriteItem'], ['incidents']);
+    grantItems(this.notify.fn, data.table, ['Query'], ['desks']);
+    new SmsPublish(this.notify, 'SmsPublish', this.notify);
     data.key.grant(this.notify.fn, ...keyUse);
     const incidentSource = new DynamoEventSource(data.table, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      // SNS PublishBatch takes 10 entries.
+      // Up to 10 incidents a batch, their recipients texted concurrently: well inside the function's timeout.
       batchSize: notifyEventSource.batchSize,
       reportBatchItemFailures: true,
       // Same bounds as the rules mapping. A failed publish fails no record (the sweep re-drives it), so what retries
@@ -185,23 +190,24 @@ export class FunctionsStack extends Stack {
 
     this.sweep = new HandlerFunction(this, 'Sweep', {
       name: 'sweep',
-      description: 'Every minute: alerts pending for more than a minute go before the notifier again',
+      description:
+        'Every minute: due clocks ticked (reminders, escalations, breaches); alerts pending for more than a minute go before the notifier again',
       memorySize: limits.sweep.memorySize,
       timeout: Duration.seconds(limits.sweep.timeoutSeconds),
       functionSettings: props.functionSettings,
       environment: { TABLE_NAME: data.table.tableName },
     });
-    // Finds overdue alerts on the pending-alerts index and re-drives each with one conditional UpdateItem.
-    grantItems(this.sweep.fn, data.table, ['UpdateItem'], ['incidents']);
-    this.sweep.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${data.table.tableArn}/index/${tableDesign.indexes.pendingAlerts.name}`],
-      }),
-    );
+    // Due clocks: found on the due-clocks index, each incident ticked through the state machine and committed on its
+    // version (BatchWriteItem of the log entry, PutItem of the incident; GetItem to read it again on a conflict).
+    // Pending alerts: found on the pending-alerts index, each re-driven with one conditional UpdateItem.
+    grantItems(this.sweep.fn, data.table, ['GetItem', 'PutItem', 'BatchWriteItem', 'UpdateItem'], ['incidents']);
+    grantIndexQuery(this.sweep.fn, data.table, [
+      tableDesign.indexes.dueClocks.name,
+      tableDesign.indexes.pendingAlerts.name,
+    ]);
     data.key.grant(this.sweep.fn, ...keyUse);
     new events.Rule(this, 'SweepSchedule', {
-      description: 'sanwang: re-drive alerts pending for more than a minute',
+      description: 'sanwang: tick due clocks and re-drive alerts pending for more than a minute',
       schedule: events.Schedule.rate(Duration.minutes(alertSweep.everyMinutes)),
       targets: [new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 2 })],
     });
@@ -210,7 +216,7 @@ export class FunctionsStack extends Stack {
       window: Duration.minutes(5),
       action: alarmAction,
       description:
-        'The pending-alert sweep has not run for 5 minutes: its schedule is broken, and alerts whose first try failed are not retried.',
+        'The sweep has not run for 5 minutes: its schedule is broken, so no reminder, escalation or breach is recorded and alerts whose first try failed are not retried.',
     });
 
     new StreamConsumerAlarms(this, 'RulesAlarms', {
@@ -250,4 +256,43 @@ function acknowledgeStreamGrants(role: iam.IRole): void {
         'under the same key exposes nothing the role cannot already decrypt.',
     },
   );
+}
+
+/**
+ * `sns:Publish` for SMS to phone numbers, in a policy of its own so that its cdk-nag acknowledgement covers this
+ * statement alone. A publish to a phone number has no ARN to name (IAM sees the number as the resource), so the
+ * Allow must be on `*`; it is narrowed to this stack's region, and a Deny on every SNS ARN (topics, platform
+ * endpoints) leaves the role nothing but texting a number.
+ */
+class SmsPublish extends Construct {
+  constructor(scope: Construct, id: string, target: HandlerFunction) {
+    super(scope, id);
+    const policy = new iam.Policy(this, 'Policy', {
+      roles: [target.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'TextPhoneNumbers',
+          actions: ['sns:Publish'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'NoTopicsOrEndpoints',
+          effect: iam.Effect.DENY,
+          actions: ['sns:Publish'],
+          resources: [`arn:${Aws.PARTITION}:sns:*:*:*`],
+        }),
+      ],
+    });
+    // The function may run only once it can text.
+    target.fn.node.addDependency(policy);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'sns:Publish with PhoneNumber (direct SMS) has no resource ARN to scope to: IAM evaluates the phone number ' +
+        'itself. The statement allows only sns:Publish, only in this region (aws:RequestedRegion), and an explicit ' +
+        'Deny on arn:<partition>:sns:*:*:* removes every topic and platform endpoint, so the role can text a number ' +
+        'and nothing else.',
+    });
+  }
 }

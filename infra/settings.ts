@@ -1,6 +1,6 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { RulesConfig } from '../shared/config.ts';
+import { NotifyConfig, RulesConfig } from '../shared/config.ts';
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
@@ -27,7 +27,9 @@ export const MIN_LOG_RETENTION_DAYS = 180;
 
 /**
  * CDK context the app reads (`cdk synth -c key=value`), with its defaults. The function settings reuse the
- * validators of the rules function's own config, so synth rejects a value the function would reject at start-up.
+ * validators of the functions' own config, so synth rejects a value a function would reject at start-up. The duty
+ * desks are not among them: they are data in the table (`npx sanwang desks import`), read by the functions at run
+ * time, so no phone number is ever part of a template.
  */
 export const Settings = z.object({
   /** IANA zone for night hours and SMS times. Default `Asia/Shanghai`. */
@@ -36,8 +38,11 @@ export const Settings = z.object({
   incidentRetentionDays: RulesConfig.shape.INCIDENT_RETENTION_DAYS,
   /** Days a quarantined event (table item or S3 object) is kept. Default 30. */
   quarantineRetentionDays: RulesConfig.shape.QUARANTINE_RETENTION_DAYS,
-  /** Duty desks JSON (see shared/domain/duty-desks.ts), relative to the working directory. */
-  desksFile: z.string().min(1).default('config/desks.json'),
+  /**
+   * The SMS sender id the notify function texts with, where the destination country supports one (not mainland
+   * China). Absent: none, the carrier's default. Up to 11 letters or digits.
+   */
+  smsSenderId: NotifyConfig.shape.SMS_SENDER_ID,
   /** Absent: on-demand stream. A number: provisioned stream with that many shards (cheaper when traffic is flat). */
   shardCount: z.coerce.number().int().min(1).max(500).optional(),
   /** Steady-state request rate (requests per second) of the ingest API's default stage. Default 100. */

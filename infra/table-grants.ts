@@ -7,8 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  */
 export const ITEM_FAMILIES = {
   /**
-   * `INC#<id>`: an incident (sk `INCIDENT`), its alert trail (`ALERT#nnnn#…`), its applied-event pages (`PAGE#…`),
-   * and window claims (`INC#<window id>`). The rules, notify and sweep functions.
+   * `INC#<id>`: an incident (sk `INCIDENT`), its log (`LOG#…`), its deliveries (`ALERT#nnnnnn#<recipient>`), its
+   * applied-event pages (`PAGE#…`), and window claims (`INC#<window id>`). The rules, notify, sweep and duty-desk
+   * API functions.
    */
   incidents: 'INC#',
   /** `QUARANTINE#<date>`: poison records, one partition per day. The rules function. */
@@ -18,8 +19,9 @@ export const ITEM_FAMILIES = {
   /** `REPLAY#<integration>#<request id>`: signed request ids already seen. The ingest function. */
   replay: 'REPLAY#',
   /**
-   * `DESKS`: the desk directory, one partition (sk per desk) read with one Query. A whole key, not a prefix: the
-   * grant names exactly this partition. The duty-desk API.
+   * `DESKS`: the desk directory, one partition (sk `DESK#<id>`) read with one Query. A whole key, not a prefix: the
+   * grant names exactly this partition. Read by the notify function (who is on duty), read and written by the
+   * duty-desk API (rosters); imported by operators (`npx sanwang desks import`) with their own credentials.
    */
   desks: 'DESKS',
 } as const;
@@ -62,6 +64,21 @@ export function grantItems(
       conditions: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map(leadingKeyPattern) },
       },
+    }),
+  );
+}
+
+/**
+ * Allows `dynamodb:Query` on the named indexes of the table, and nothing else on them (an index is read-only, and
+ * holds only incident items). No `dynamodb:LeadingKeys` condition: an index's partitions (`ALERT#PENDING`,
+ * `COUNTY#…`, `CLOCK#DUE`) are not item families. Example:
+ * `grantIndexQuery(fn, table, [tableDesign.indexes.byCounty.name])`.
+ */
+export function grantIndexQuery(grantee: iam.IGrantable, table: dynamodb.ITable, indexNames: readonly string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: indexNames.map((name) => `${table.tableArn}/index/${name}`),
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { ownCodeBytes } from '../../infra/bundle-options.ts';
-import { cdkJson, desksFile, policyStatements, testApp, tmp } from './test-app.ts';
+import { cdkJson, policyStatements, testApp } from './test-app.ts';
 
 const byDefault = testApp();
 const data = Template.fromStack(byDefault.data);
@@ -36,6 +36,7 @@ describe('SanwangData', () => {
           [
             ['pending-alerts', 'gsi1pk', 'gsi1sk'],
             ['by-county', 'gsi2pk', 'gsi2sk'],
+            ['due-clocks', 'gsi3pk', 'gsi3sk'],
           ].map(([IndexName, hash, range]) => ({
             IndexName,
             KeySchema: [
@@ -61,8 +62,10 @@ describe('SanwangData', () => {
     });
   });
 
-  it('encrypts both topics and denies publishing without TLS', () => {
-    data.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, 2);
+  it('has one topic, the ops topic: encrypted, and denying publishing without TLS', () => {
+    data.resourceCountIs('AWS::SNS::Topic', 1);
+    expect(Object.keys(data.findResources('AWS::SNS::Topic'))[0]).toMatch(/^OpsTopic/);
+    data.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, 1);
     data.resourcePropertiesCountIs(
       'AWS::SNS::TopicPolicy',
       {
@@ -72,17 +75,8 @@ describe('SanwangData', () => {
           ]),
         },
       },
-      2,
+      1,
     );
-  });
-
-  it("subscribes a desk's SMS number with the desk's filter policy", () => {
-    data.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'sms',
-      Endpoint: '+8613800138000',
-      TopicArn: { Ref: Match.stringLikeRegexp('^AlertTopic') },
-      FilterPolicy: { jurisdiction: ['140581'], severity: [{ numeric: ['<=', 2] }] },
-    });
   });
 
   const dataKey = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] };
@@ -146,11 +140,11 @@ describe('SanwangData', () => {
     expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
   });
 
-  it('outputs the stream, table, both topics and the integrations secret', () => {
+  it('outputs the stream, table, ops topic and the integrations secret; no alert topic', () => {
+    expect(Object.keys(data.toJSON().Outputs)).not.toContain('AlertTopicArn');
     for (const output of [
       'StreamName',
       'TableName',
-      'AlertTopicArn',
       'OpsTopicArn',
       'IntegrationsSecretArn',
       'QuarantineBucketName',
@@ -176,13 +170,26 @@ describe('SanwangFunctions', () => {
     }
   });
 
-  it('runs the sweep every minute, and lets it only query the pending-alerts index and update incidents', () => {
-    functions.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  it('runs the sweep every minute; it queries the due-clocks and pending-alerts indexes and writes incidents', () => {
+    const sweepFunction = Object.keys(functions.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('SweepFunction'),
+    )!;
+    functions.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweepFunction, 'Arn'] } })],
+    });
     const sweepRole = Object.keys(functions.findResources('AWS::IAM::Role')).find((id) => id.startsWith('SweepRole'))!;
     const statements = policyStatements(functions).filter(
       (s) => s.role === sweepRole && JSON.stringify(s.Resource).includes('IncidentTable'),
     );
-    expect(statements.map((s) => s.Action).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(statements.map((s) => s.Action)).toEqual([
+      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      'dynamodb:Query',
+    ]);
+    const indexes = JSON.stringify(statements[1]!.Resource);
+    expect(indexes).toContain('/index/due-clocks');
+    expect(indexes).toContain('/index/pending-alerts');
   });
 
   it('keeps stream records for 24 hours, longer than the rules mapping retries them', () => {
@@ -210,7 +217,6 @@ describe('SanwangFunctions', () => {
       Environment: {
         Variables: {
           TABLE_NAME: Match.anyValue(),
-          TOPIC_ARN: { 'Fn::ImportValue': Match.stringLikeRegexp('AlertTopic') },
           TIME_ZONE: 'Asia/Shanghai',
           POWERTOOLS_SERVICE_NAME: 'sanwang-notify',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -258,12 +264,23 @@ describe('SanwangFunctions', () => {
     expect(patterns).toEqual([{ dynamodb: { NewImage: { alertPending: { BOOL: [true] } } } }]);
   });
 
-  it('lets one role publish to the alert topic: notify', () => {
+  it('lets one role publish to SNS, notify, and only to phone numbers: every SNS ARN is denied', () => {
     const publishers = policyStatements(functions).filter((s) => [s.Action].flat().includes('sns:Publish'));
     expect(publishers).toEqual([
       expect.objectContaining({
         role: expect.stringMatching(/^NotifyRole/),
-        Resource: { 'Fn::ImportValue': expect.stringMatching(/AlertTopic/) },
+        Sid: 'TextPhoneNumbers',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
+      }),
+      expect.objectContaining({
+        role: expect.stringMatching(/^NotifyRole/),
+        Sid: 'NoTopicsOrEndpoints',
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] },
       }),
     ]);
   });
@@ -347,15 +364,21 @@ describe('context', () => {
     expect(() => testApp({ logRetentionDays: 4000 })).toThrow(/invalid CDK context: logRetentionDays/);
   });
 
-  it('subscribes nobody from the demo desks, which have no numbers', () => {
-    const demo = testApp({ desksFile: 'config/desks.json' });
-    Template.fromStack(demo.data).resourceCountIs('AWS::SNS::Subscription', 0);
+  it('gives notify the SMS sender id of smsSenderId, and refuses one SNS would refuse', () => {
+    Template.fromStack(testApp({ smsSenderId: 'SANWANG110' }).functions).hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Environment: {
+          Variables: Match.objectLike({ SMS_SENDER_ID: 'SANWANG110', POWERTOOLS_SERVICE_NAME: 'sanwang-notify' }),
+        },
+      },
+    );
+    expect(() => testApp({ smsSenderId: 'sanwang-alerts' })).toThrow(/invalid CDK context: smsSenderId/);
   });
 
-  it('fails the synth on an invalid desks file, naming the file and the field', () => {
-    const bad = join(tmp, 'bad-desks.json');
-    writeFileSync(bad, JSON.stringify([{ id: 'x', name: 'x', jurisdiction: '1405', sms: [] }]));
-    expect(() => testApp({ desksFile: bad })).toThrow(/desks file .*bad-desks\.json is invalid: \[0\.jurisdiction\]/);
+  it('ignores a desksFile in the context: desks are imported into the table, never synthesized', () => {
+    const withDesks = testApp({ desksFile: 'config/desks.json' });
+    Template.fromStack(withDesks.data).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   it('fails the synth on an invalid time zone, naming the context key', () => {
@@ -406,7 +429,7 @@ describe('bundling', () => {
   it('bundles each handler with the local esbuild into one ESM file holding the SDK clients it uses and at most 300 KB of our code', {
     timeout: 120_000,
   }, () => {
-    const { app } = buildApp({ ...cdkJson.context, nag: false, desksFile, bundleMetafile: true });
+    const { app } = buildApp({ ...cdkJson.context, nag: false, bundleMetafile: true });
     const assembly = app.synth();
     const template = assembly.getStackByName('SanwangFunctions').template as {
       Resources: Record<

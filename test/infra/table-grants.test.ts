@@ -9,15 +9,20 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DynamoAlertOutbox } from '../../shared/adapters/alert-outbox.ts';
+import { type Delivery, DynamoDeliveryRecords } from '../../shared/adapters/delivery-records.ts';
+import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
 import { DynamoDeviceRegistry } from '../../shared/adapters/device-registry.ts';
-import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
+import { DynamoDueClocks } from '../../shared/adapters/due-clocks.ts';
+import { DynamoIncidentStore, type IncidentCommit } from '../../shared/adapters/incident-store.ts';
 import { DynamoPendingAlerts } from '../../shared/adapters/pending-alerts.ts';
 import { DynamoQuarantineStore } from '../../shared/adapters/quarantine-store.ts';
 import { DynamoReplayGuard } from '../../shared/adapters/replay-guard.ts';
+import { createIncidentService } from '../../shared/app/incident-service-impl.ts';
 import { INLINE_APPLIED_KEYS } from '../../shared/domain/applied-events.ts';
+import type { LogEntry } from '../../shared/domain/incident-log.ts';
 import type { PoisonRecord } from '../../shared/domain/poison-record.ts';
 import { eventAt, NOW, plannedChange } from '../unit/app/builders.ts';
+import { gaopingDesks, gaopingIncidents, SCHOOL_ID } from '../unit/app/desk-api-fakes.ts';
 import { policyStatements, testApp } from './test-app.ts';
 
 const functions = Template.fromStack(testApp().functions);
@@ -38,7 +43,7 @@ function recordingClient(calls: ItemCall[]): DynamoDBDocumentClient {
     else if (command instanceof UpdateCommand) calls.push({ action: 'UpdateItem', keys: [pk(command.input.Key)] });
     else if (command instanceof QueryCommand) {
       const { IndexName, ExpressionAttributeValues: values = {} } = command.input;
-      const key = String(values[':pk'] ?? values[':pending']);
+      const key = String(values[':pk'] ?? values[':pending'] ?? values[':due']);
       calls.push({ action: IndexName ? `Query@${IndexName}` : 'Query', keys: [key] });
       return { Items: [] };
     } else if (command instanceof BatchGetCommand) {
@@ -67,10 +72,34 @@ const poison: PoisonRecord = {
   rawBytes: 1,
 };
 
+/** An incident as the notifier, the sweep and the duty-desk API read it, and its next version as they commit it. */
+const school = gaopingIncidents().find((incident) => incident.id === SCHOOL_ID)!;
+const nextVersion: IncidentCommit = {
+  before: school,
+  after: { ...school, version: school.version + 1 },
+  entry: { incidentId: SCHOOL_ID, version: school.version + 1, token: 't1' } as unknown as LogEntry,
+};
+const delivery: Delivery = {
+  incidentId: SCHOOL_ID,
+  alertSeq: 1,
+  stepKind: 'alert',
+  recipientKey: 'mishan-station/mishan-night',
+  deskId: 'mishan-station',
+  officerId: 'mishan-night',
+  channel: 'sms',
+  text: '【紧急】',
+  status: 'sent',
+  startedAt: NOW.toISOString(),
+  attempts: 1,
+  messageId: 'm-1',
+  at: NOW.toISOString(),
+  expiresAt: school.expiresAt,
+};
+
 /**
  * What each function's adapters send to the table, in every operation the function's handler uses (read from
- * functions/<name>/handler.ts and shared/app/*). The CLI's operations (register, takeHeld, pending) are not here:
- * they run with the operator's credentials.
+ * functions/<name>/handler.ts and shared/app/*). The CLI's operations (register, takeHeld, pending, desks import)
+ * are not here: they run with the operator's credentials.
  */
 const functionCalls: Record<string, (client: DynamoDBDocumentClient) => Promise<unknown>> = {
   RulesRole: async (client) => {
@@ -81,28 +110,41 @@ const functionCalls: Record<string, (client: DynamoDBDocumentClient) => Promise<
     await incidents.save(plannedChange(storm));
     await new DynamoQuarantineStore({ client, tableName: TABLE, retentionDays: 30, now: () => NOW }).put([poison]);
   },
+  // shared/app/alert-notifier.ts: the incident and its deliveries (one consistent Query), who is on duty (the desk
+  // directory), the delivery records and log entries in batches, each incident committed on its version, and on a
+  // conflict the incident read again and committed again.
   NotifyRole: async (client) => {
-    const outbox = new DynamoAlertOutbox({ client, tableName: TABLE });
-    const incidentId = 'sky.intrusion|140581/cam|20261124T1800';
-    await outbox.claim(incidentId, 1);
-    const attempt = {
-      incidentId,
-      alertSeq: 1,
-      attemptId: 'a1',
-      startedAt: NOW.toISOString(),
-      topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:alerts',
-      sms: '【紧急】',
-      attributes: {},
-      expiresAt: 0,
-    };
-    await outbox.begin([attempt]);
-    await outbox.finish([{ attempt, outcome: { status: 'sent', messageId: 'm-1', at: NOW.toISOString() } }]);
-    await outbox.markSent(incidentId, 1);
+    await new DynamoDeskDirectory({ client, tableName: TABLE }).list();
+    const deliveries = new DynamoDeliveryRecords({ client, tableName: TABLE });
+    await deliveries.claim(SCHOOL_ID, 1);
+    await deliveries.finish([delivery]);
+    const incidents = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+    await incidents.save(nextVersion);
+    await incidents.get(SCHOOL_ID);
   },
+  // shared/app/alert-sweeper.ts: due clocks ticked through the state machine (committed like every other writer),
+  // then overdue alerts re-driven.
   SweepRole: async (client) => {
+    await new DynamoDueClocks({ client, tableName: TABLE }).due(NOW, 10);
+    const incidents = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+    await incidents.save(nextVersion);
+    await incidents.get(SCHOOL_ID);
     const pending = new DynamoPendingAlerts({ client, tableName: TABLE });
     await pending.overdue(NOW, 10);
-    await pending.redrive({ incidentId: 'sky.intrusion|140581/cam|20261124T1800', alertSeq: 1, pendingSince: '' }, NOW);
+    await pending.redrive({ incidentId: SCHOOL_ID, alertSeq: 1, pendingSince: '' }, NOW);
+  },
+  // shared/app/incident-service-impl.ts and desk-directory-impl.ts: an incident and its log, a list from the
+  // by-county index, an officer's command committed on the version read; the desks read, a roster written back.
+  DeskApiFunctionRole: async (client) => {
+    const service = createIncidentService({ client, tableName: TABLE, timeZone: 'Asia/Shanghai', now: () => NOW });
+    await service.get(SCHOOL_ID);
+    await service.list({ jurisdiction: '140581', limit: 20 });
+    const incidents = new DynamoIncidentStore({ client, tableName: TABLE, now: () => NOW });
+    await incidents.log(SCHOOL_ID);
+    await incidents.save(nextVersion);
+    const desks = new DynamoDeskDirectory({ client, tableName: TABLE });
+    await desks.list();
+    await desks.put(gaopingDesks()[1]!);
   },
   IngestFunctionRole: async (client) => {
     const devices = new DynamoDeviceRegistry({ client, tableName: TABLE });

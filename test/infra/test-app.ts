@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.ts';
 
@@ -9,30 +7,12 @@ export const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.
   context: Record<string, unknown>;
 };
 
-export const tmp = mkdtempSync(join(tmpdir(), 'sanwang-infra-'));
-
-/** One desk with one SMS number, so the subscriptions are exercised (the demo desks have none). */
-export const desksFile = join(tmp, 'desks.json');
-writeFileSync(
-  desksFile,
-  JSON.stringify([
-    {
-      id: 'gaoping-command',
-      name: '高平市公安局指挥中心',
-      jurisdiction: '140581',
-      minSeverity: 2,
-      sms: ['+8613800138000'],
-    },
-  ]),
-);
-
 /** The app as `cdk synth` builds it (cdk.json's feature flags), with bundling and nag off unless asked for. */
 export function testApp(context: Record<string, unknown> = {}) {
   return buildApp({
     ...cdkJson.context,
     'aws:cdk:bundling-stacks': [],
     nag: false,
-    desksFile,
     ...context,
   });
 }
@@ -43,6 +23,8 @@ interface PolicyStatement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Sid?: string;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every statement of every IAM policy in a template, each with the logical id of its policy's role. */
