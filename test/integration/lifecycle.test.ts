@@ -104,7 +104,10 @@ describe('the duty desks on the local platform', () => {
     });
     expect(outsider.status).toBe(403);
 
-    const store = new DynamoIncidentStore({ client: platform.clients.documents, tableName: platform.resources.tableName });
+    const store = new DynamoIncidentStore({
+      client: platform.clients.documents,
+      tableName: platform.resources.tableName,
+    });
     const log = await store.log(incident.id);
     const signed = log.find((e) => e.events.some((ev) => ev.type === 'signed'));
     expect(signed?.actor).toMatchObject({ kind: 'officer', officerId: winner });
@@ -112,7 +115,10 @@ describe('the duty desks on the local platform', () => {
   });
 
   it('verifies every chain, and finds the entry that was changed afterwards', async () => {
-    const store = new DynamoIncidentStore({ client: platform.clients.documents, tableName: platform.resources.tableName });
+    const store = new DynamoIncidentStore({
+      client: platform.clients.documents,
+      tableName: platform.resources.tableName,
+    });
     const intact = await auditChains(store, ['140581']);
     expect(intact.incidents).toBeGreaterThanOrEqual(2);
     expect(intact.broken).toEqual([]);
@@ -137,9 +143,7 @@ describe('the duty desks on the local platform', () => {
     );
 
     const tampered = await auditChains(store, ['140581']);
-    expect(tampered.broken.map((b) => [b.incidentId, b.breaks.map((x) => x.version)])).toEqual([
-      [incident!.id, [1]],
-    ]);
+    expect(tampered.broken.map((b) => [b.incidentId, b.breaks.map((x) => x.version)])).toEqual([[incident!.id, [1]]]);
     expect(tampered.broken[0]?.breaks[0]?.reason).toMatch(/changed/);
   });
 });
