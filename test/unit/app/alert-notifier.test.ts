@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SanwangEventInput } from '../../../events/envelope.ts';
+import type { DueClocks } from '../../../shared/adapters/due-clocks.ts';
 import { createAlertNotifier } from '../../../shared/app/alert-notifier.ts';
+import { createSweeper } from '../../../shared/app/alert-sweeper.ts';
 import { applyCommand } from '../../../shared/app/incident-commands.ts';
 import { DutyDeskList } from '../../../shared/domain/duty-desks.ts';
 import type { Incident } from '../../../shared/domain/incident.ts';
 import { DEFAULT_LIFECYCLE_POLICY } from '../../../shared/domain/lifecycle-policy.ts';
+import { stepRecipients } from '../../../shared/domain/step-recipients.ts';
 import {
   eventAt,
   incidentStreamRecord,
@@ -239,5 +243,93 @@ describe('createAlertNotifier', () => {
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: batch[0]!.dynamodb!.SequenceNumber }]);
     expect(channel.calls).toHaveLength(0);
+  });
+});
+
+describe('createAlertNotifier under any history', () => {
+  const MOBILES = DESKS.flatMap((d) => d.officers.map((o) => o.mobile));
+  const action = fc.oneof(
+    fc.record({
+      kind: fc.constant('notify' as const),
+      failTo: fc.subarray(MOBILES, { maxLength: 4 }),
+      failRecords: fc.boolean(),
+    }),
+    fc.record({ kind: fc.constant('tick' as const), minutes: fc.integer({ min: 1, max: 20 }) }),
+    fc.record({ kind: fc.constant('sign' as const), officer: fc.constantFrom('midong-aide', 'mishan-night') }),
+  );
+
+  it('texts a recipient once per alert step whatever fails, and in the end every recipient of every step', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { maxLength: 20 }), async (script) => {
+        const { incidents, deliveries, channel, clock, notify, find, records } = await setup();
+        const dueClocks: DueClocks = {
+          async due(at, limit) {
+            return [...incidents.items.values()]
+              .filter((i) => i.nextDueAt !== undefined && i.nextDueAt <= at.toISOString())
+              .slice(0, limit)
+              .map((i) => structuredClone(i));
+          },
+        };
+        const sweep = createSweeper({
+          pending: { overdue: async () => [], redrive: async () => false },
+          clocks: { dueClocks, incidents, policy: DEFAULT_LIFECYCLE_POLICY },
+          now: () => clock.now,
+          log: memoryLog(),
+        });
+        let seq = 1;
+        const round = async () => {
+          await notify(streamEvent(records(seq)));
+          seq += 10;
+        };
+        for (const step of script) {
+          if (step.kind === 'notify') {
+            channel.failTo.clear();
+            for (const m of step.failTo) channel.failTo.add(m);
+            incidents.beforeSave = step.failRecords
+              ? () => {
+                  throw new Error('ProvisionedThroughputExceededException');
+                }
+              : undefined;
+            await round();
+            incidents.beforeSave = undefined;
+          } else if (step.kind === 'tick') {
+            clock.now = new Date(clock.now.getTime() + step.minutes * 60_000);
+            await sweep();
+          } else {
+            const desk = DESKS.find((d) => d.officers.some((o) => o.id === step.officer))!;
+            const actor = { kind: 'officer', officerId: step.officer, deskId: desk.id, role: 'officer' } as const;
+            await applyCommand(
+              { records: incidents, policy: DEFAULT_LIFECYCLE_POLICY, now: () => clock.now },
+              find('ground.sos').id,
+              { kind: 'officer', command: { kind: 'sign' }, actor },
+              actor,
+            );
+          }
+        }
+        // Settle: the channel and the table back; the stream keeps bringing what is pending.
+        channel.failTo.clear();
+        for (let i = 0; i < 5 && [...incidents.items.values()].some((x) => x.alertPending); i++) await round();
+
+        for (const incident of incidents.items.values()) expect(incident.alertPending).toBe(false);
+        // Every text is one delivery record said sent, and no recipient has two for one step.
+        const sent = deliveries.sent;
+        expect(channel.texts).toHaveLength(sent.length);
+        expect(new Set(sent.map((d) => `${d.incidentId}#${d.alertSeq}#${d.recipientKey}`)).size).toBe(sent.length);
+        // Every step that reached a desk has its records: none was marked delivered with a recipient left out.
+        for (const incident of incidents.items.values()) {
+          for (const s of incident.steps) {
+            if (s.seq > (incident.alertSentSeq ?? 0)) continue;
+            const expected = stepRecipients(s, incident, DESKS, new Date(s.at), TIME_ZONE)
+              .map((r) => r.key)
+              .sort();
+            const got = sent
+              .filter((d) => d.incidentId === incident.id && d.alertSeq === s.seq)
+              .map((d) => d.recipientKey);
+            expect(got.sort()).toEqual(expected);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -36,6 +36,55 @@ function apply(incident: Incident, command: LifecycleCommand, minutes: number): 
   return decision.incident;
 }
 
+describe('decide: every officer command in every state', () => {
+  // Fixed in advance: what each state allows. Everything else is answered 409 and changes nothing.
+  const LEGAL: Record<string, readonly string[]> = {
+    open: ['sign', 'note'],
+    signed: ['dispatch', 'feedback', 'note'],
+    dispatched: ['arrive', 'feedback', 'note'],
+    arrived: ['feedback', 'note'],
+    feedback: ['close', 'note'],
+    closed: ['reopen', 'note'],
+  };
+  const ALL: OfficerCommand[] = [
+    { kind: 'sign' },
+    { kind: 'dispatch', unit: '巡逻二组' },
+    { kind: 'arrive' },
+    { kind: 'feedback', outcome: 'false-alarm', note: '树枝晃动' },
+    { kind: 'close' },
+    { kind: 'reopen', reason: '复发' },
+    { kind: 'note', text: '补充' },
+  ];
+  const PATH: OfficerCommand['kind'][] = ['sign', 'dispatch', 'arrive', 'feedback', 'close'];
+
+  it.each(PATH.map((_, i) => i).concat(PATH.length))('after %i steps along the way to closed', (steps) => {
+    let incident = opened();
+    for (let i = 0; i < steps; i++) incident = apply(incident, officer(ALL.find((c) => c.kind === PATH[i])!), 2 + i);
+    for (const command of ALL) {
+      const decision = decide(incident, officer(command, other), at(2 + steps), policy);
+      const legal = LEGAL[incident.state]!.includes(command.kind);
+      expect({ state: incident.state, command: command.kind, ok: decision.ok }).toEqual({
+        state: incident.state,
+        command: command.kind,
+        ok: legal,
+      });
+      if (!decision.ok) {
+        expect(decision.code).toBe('conflict');
+        expect(decision.message).not.toContain('树枝');
+      } else {
+        expect(decision.events.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('reopens as signed by whoever reopens it, and counts the reopening', () => {
+    let incident = opened();
+    for (const [i, kind] of PATH.entries()) incident = apply(incident, officer(ALL.find((c) => c.kind === kind)!), 2 + i);
+    const reopened = apply(incident, officer({ kind: 'reopen', reason: '复发' }, other), 30);
+    expect(reopened).toMatchObject({ state: 'signed', reopened: 1, signed: { officerId: other.officerId } });
+  });
+});
+
 describe('decide: the duty desks’ acts', () => {
   it('takes an incident from open through signed, dispatched, arrived and feedback to closed', () => {
     let incident = opened();
