@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { deskApiFunctionSettings } from '../shared/app/desk-api-settings.ts';
+import { functionSettings } from '../shared/function-settings.ts';
 import type { DevIssuer } from './dev-issuer.ts';
 import { gatewayClaims } from './dev-issuer.ts';
 import { type FunctionInvoker, inProcessFunction } from './function-invoker.ts';
@@ -38,7 +38,7 @@ export async function startDeskApiServer(
     options.function ??
     (options.handler
       ? inProcessFunction(
-          { functionName: 'sanwang-desk-api', timeoutMs: deskApiFunctionSettings.timeoutSeconds * 1000 },
+          { functionName: 'sanwang-desk-api', timeoutMs: functionSettings['desk-api'].timeoutSeconds * 1000 },
           options.handler as never,
         )
       : undefined);

@@ -3,7 +3,7 @@ import type { Place } from '../../events/common.ts';
 import { Roster, rosterOnDuty } from './duty-roster.ts';
 import { Level, OfficerRole } from './incident-lifecycle.ts';
 import { containsPersonalData } from './personal-data-masking.ts';
-import { SEVERITIES, type Severity } from './severity.ts';
+import { SEVERITIES } from './severity.ts';
 import { strictObject } from './strict-object.ts';
 
 const JURISDICTION = /^(\d{6}|\d{9}|\d{12})$/;
@@ -216,16 +216,4 @@ export function findOfficer(
     if (officer) return { officer, desk };
   }
   return undefined;
-}
-
-/**
- * The SNS subscription filter policy of a desk. Alerts carry every level of their place in the `jurisdiction`
- * String.Array attribute, so a county desk's single code matches all alerts below it.
- * @example deskFilterPolicy({ jurisdiction: '140581', minSeverity: 2 }) // { jurisdiction: ['140581'], severity: [{ numeric: ['<=', 2] }] }
- */
-export function deskFilterPolicy(desk: Pick<DutyDesk, 'jurisdiction' | 'minSeverity'>) {
-  return {
-    jurisdiction: [desk.jurisdiction],
-    severity: [{ numeric: ['<=', desk.minSeverity] as ['<=', Severity] }],
-  };
 }

@@ -6,7 +6,6 @@ import {
   type DutyDeskInput,
   DutyDeskList,
   describeDeskIssues,
-  deskFilterPolicy,
   desksCovering,
   findOfficer,
   jurisdictionLevel,
@@ -42,13 +41,6 @@ describe('duty desks', () => {
         desk.id,
       ).toContain('desk-lead');
     expect(desks[0]!.officers.map((o) => o.role)).toContain('county-admin');
-  });
-
-  it('filters on one jurisdiction level and a severity ceiling', () => {
-    expect(deskFilterPolicy({ jurisdiction: '140581', minSeverity: 2 })).toEqual({
-      jurisdiction: ['140581'],
-      severity: [{ numeric: ['<=', 2] }],
-    });
   });
 
   it("still reads today's desks: no officers, no roster, minSeverity 4 by default", () => {

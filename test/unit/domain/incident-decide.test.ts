@@ -79,7 +79,8 @@ describe('decide: every officer command in every state', () => {
 
   it('reopens as signed by whoever reopens it, and counts the reopening', () => {
     let incident = opened();
-    for (const [i, kind] of PATH.entries()) incident = apply(incident, officer(ALL.find((c) => c.kind === kind)!), 2 + i);
+    for (const [i, kind] of PATH.entries())
+      incident = apply(incident, officer(ALL.find((c) => c.kind === kind)!), 2 + i);
     const reopened = apply(incident, officer({ kind: 'reopen', reason: '复发' }, other), 30);
     expect(reopened).toMatchObject({ state: 'signed', reopened: 1, signed: { officerId: other.officerId } });
   });
