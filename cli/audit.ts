@@ -52,7 +52,7 @@ export async function audit([action, ...extra]: string[], values: CliOptions, io
       throw new FailureError(`no incident with code ${code} in ${counties.join(', ') || 'any county'}`);
     }
     const orphans = report.orphans ? ` (${report.orphans} entries of writers that lost a race, on no chain)` : '';
-    const what = `${report.incidents} incidents, ${report.entries} log entries on their chains${orphans}`;
+    const what = `${count(report.incidents, 'incident')}, ${count(report.entries, 'log entry', 'log entries')} on their chains${orphans}`;
     if (report.broken.length === 0) {
       io.out(`audit: ${what}: every chain intact`);
       return;
@@ -66,4 +66,8 @@ export async function audit([action, ...extra]: string[], values: CliOptions, io
   } finally {
     client.destroy();
   }
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
