@@ -51,7 +51,9 @@ export async function audit([action, ...extra]: string[], values: CliOptions, io
     if (code !== undefined && report.incidents === 0) {
       throw new FailureError(`no incident with code ${code} in ${counties.join(', ') || 'any county'}`);
     }
-    const orphans = report.orphans ? ` (${report.orphans} entries of writers that lost a race, on no chain)` : '';
+    const orphans = report.orphans
+      ? ` (${count(report.orphans, 'entry', 'entries')} of writers that lost a race, on no chain)`
+      : '';
     const what = `${count(report.incidents, 'incident')}, ${count(report.entries, 'log entry', 'log entries')} on their chains${orphans}`;
     if (report.broken.length === 0) {
       io.out(`audit: ${what}: every chain intact`);
