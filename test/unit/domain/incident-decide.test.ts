@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../../shared/domain/incident.ts';
-import { decide, type LifecycleCommand } from '../../../shared/domain/incident-decide.ts';
+import { decide, type LifecycleCommand, recordEvents } from '../../../shared/domain/incident-decide.ts';
 import type { OfficerActor, OfficerCommand } from '../../../shared/domain/incident-lifecycle.ts';
 import { INCIDENT_STATES } from '../../../shared/domain/incident-lifecycle.ts';
 import { chainEntry, type LogEntry, sealChange, verifyChain } from '../../../shared/domain/incident-log.ts';
@@ -35,6 +35,31 @@ function apply(incident: Incident, command: LifecycleCommand, minutes: number): 
   if (!decision.ok) throw new Error(`${decision.code}: ${decision.message}`);
   return decision.incident;
 }
+
+describe('recordEvents: new events on an incident', () => {
+  const more = { opened: false, ackMs: 30 * 60_000, firstCurrentMs: T0 };
+
+  it('pages nobody again for more events on a signed incident, and only the signing desk when severity rises', () => {
+    const signed = apply(opened(), officer({ kind: 'sign' }), 5);
+    const quiet = structuredClone(signed);
+    expect(recordEvents(quiet, more, at(6), policy)).toEqual([]);
+    expect(quiet.steps).toEqual(signed.steps);
+
+    const raised = structuredClone({ ...signed, severity: 1 as const });
+    const events = recordEvents(raised, { ...more, severityRaisedFrom: signed.severity }, at(7), policy);
+    expect(events).toEqual([{ type: 'severity-raised', from: signed.severity, to: 1 }]);
+    expect(raised.steps.at(-1)).toMatchObject({ kind: 'severity-raised', deskIds: [township.deskId], levels: [] });
+  });
+
+  it('widens an unsigned incident to the reach of its new severity', () => {
+    const incident = opened();
+    expect(incident.alerted).toEqual(['village']);
+    const raised = structuredClone({ ...incident, severity: 1 as const });
+    recordEvents(raised, { ...more, severityRaisedFrom: incident.severity }, at(3), policy);
+    expect(raised.alerted).toEqual(['village', 'township']);
+    expect(raised.steps.at(-1)).toMatchObject({ kind: 'severity-raised', levels: ['village', 'township'] });
+  });
+});
 
 describe('decide: every officer command in every state', () => {
   // Fixed in advance: what each state allows. Everything else is answered 409 and changes nothing.
