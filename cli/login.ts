@@ -1,6 +1,7 @@
 // `npx sanwang login --officer ID`: a token of local mode's development issuer, for curl and the duty-desk API.
-import { OfficerId } from '../events/desk-api.ts';
+
 import { DEV_ISSUER_FILE, openDevIssuer } from '../local/dev-issuer.ts';
+import { OfficerId } from '../shared/app/desk-api-schemas.ts';
 import { FailureError, UsageError } from './errors.ts';
 import type { CliOptions, CliOutput } from './main.ts';
 

@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { deskApiOpenApiDocument } from '../../events/desk-api-openapi.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client.ts';
 import { createLogger } from '../../shared/adapters/logger.ts';
 import { createDeskApi } from '../../shared/app/desk-api.ts';
 import { fromApiGateway } from '../../shared/app/desk-api-http.ts';
+import { deskApiOpenApiDocument } from '../../shared/app/desk-api-openapi.ts';
 import { createDeskDirectory } from '../../shared/app/desk-directory-impl.ts';
 import { createIncidentService } from '../../shared/app/incident-service-impl.ts';
 import { readConfig } from '../../shared/config.ts';

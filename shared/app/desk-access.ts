@@ -1,7 +1,7 @@
 import type { Place } from '../../events/common.ts';
-import { OfficerId } from '../../events/desk-api.ts';
 import type { DutyDesk, Officer } from '../domain/duty-desks.ts';
 import type { OfficerActor } from '../domain/incident-lifecycle.ts';
+import { OfficerId } from './desk-api-schemas.ts';
 
 /**
  * Who may see and do what through the duty-desk API. Pure: the caller's identity comes from the verified token,

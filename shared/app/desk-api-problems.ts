@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Problem } from '../../events/desk-api.ts';
+import type { Problem } from './desk-api-schemas.ts';
 
 /** An HTTP answer of the duty-desk API (the edge turns it into API Gateway's result). */
 export interface DeskApiResponse {

@@ -1,15 +1,4 @@
 import type { z } from 'zod';
-import {
-  COMMAND_ACTIONS,
-  COMMAND_BODIES,
-  type CommandAction,
-  type DeskDetail,
-  type DeskSummary,
-  type IncidentView,
-  IncidentView as IncidentViewSchema,
-  ListIncidentsQuery,
-  Roster,
-} from '../../events/desk-api.ts';
 import { type DeskDirectory, DeskDirectoryError, type DeskDirectoryWriter } from '../adapters/desk-directory.ts';
 import type { DutyDesk } from '../domain/duty-desks.ts';
 import type { Incident } from '../domain/incident.ts';
@@ -27,6 +16,17 @@ import {
   within,
 } from './desk-access.ts';
 import { type DeskApiResponse, describeIssue, json, type Origin, problem } from './desk-api-problems.ts';
+import {
+  COMMAND_ACTIONS,
+  COMMAND_BODIES,
+  type CommandAction,
+  type DeskDetail,
+  type DeskSummary,
+  type IncidentView,
+  IncidentView as IncidentViewSchema,
+  ListIncidentsQuery,
+  Roster,
+} from './desk-api-schemas.ts';
 import type { IncidentService } from './incident-service.ts';
 import type { Log } from './rules-processor.ts';
 

@@ -7,7 +7,6 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import desksJson from '../../config/desks.json' with { type: 'json' };
-import { deskApiOpenApiDocument } from '../../events/desk-api-openapi.ts';
 import { createLocalAwsClients, type LocalAwsClients, localEndpointEnv } from '../../local/aws-clients.ts';
 import { officerLogins } from '../../local/desk-api.ts';
 import { type DeskApiServerOptions, startDeskApiServer } from '../../local/desk-api-server.ts';
@@ -18,6 +17,7 @@ import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
 import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { createDeskApi } from '../../shared/app/desk-api.ts';
 import { fromApiGateway } from '../../shared/app/desk-api-http.ts';
+import { deskApiOpenApiDocument } from '../../shared/app/desk-api-openapi.ts';
 import { DutyDeskList } from '../../shared/domain/duty-desks.ts';
 import { sealChange } from '../../shared/domain/incident-log.ts';
 import {

@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { DutyDesk, Officer } from '../shared/domain/duty-desks.ts';
-import { Roster as DomainRoster } from '../shared/domain/duty-roster.ts';
-import { Incident } from '../shared/domain/incident.ts';
-import { IncidentState, Level, OfficerCommand, OfficerRole } from '../shared/domain/incident-lifecycle.ts';
-import { LogEntry } from '../shared/domain/incident-log.ts';
-import { SEVERITIES } from '../shared/domain/severity.ts';
-import { Instant } from './common.ts';
+import { Instant } from '../../events/common.ts';
+import { DutyDesk, Officer } from '../domain/duty-desks.ts';
+import { Roster as DomainRoster } from '../domain/duty-roster.ts';
+import { Incident } from '../domain/incident.ts';
+import { IncidentState, Level, OfficerCommand, OfficerRole } from '../domain/incident-lifecycle.ts';
+import { LogEntry } from '../domain/incident-log.ts';
+import { SEVERITIES } from '../domain/severity.ts';
 
 /**
  * The duty-desk API's contracts: query parameters, bodies and answers, the one source of its types and of

@@ -6,7 +6,7 @@ import {
   deskApiAnswers,
   deskApiRequests,
   ListIncidentsQuery,
-} from './desk-api.ts';
+} from './desk-api-schemas.ts';
 
 export const DESK_API_OPENAPI_FILE = 'openapi/desk-api.json';
 
@@ -81,7 +81,7 @@ function listParameters() {
 
 /**
  * The OpenAPI 3.1 document of the duty-desk API: request schemas as the API reads them, answers as it writes them,
- * all from the zod schemas of events/desk-api.ts. Every operation but this document's needs a bearer token.
+ * all from the zod schemas of desk-api-schemas.ts. Every operation but this document's needs a bearer token.
  */
 export function deskApiOpenApiDocument(): Record<string, unknown> {
   const commandPaths = Object.fromEntries(

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_ACTIONS } from '../../../events/desk-api.ts';
-import { DESK_API_OPENAPI_FILE, deskApiOpenApiDocument } from '../../../events/desk-api-openapi.ts';
 import { openApiDocument } from '../../../events/openapi.ts';
+import { DESK_API_OPENAPI_FILE, deskApiOpenApiDocument } from '../../../shared/app/desk-api-openapi.ts';
+import { COMMAND_ACTIONS } from '../../../shared/app/desk-api-schemas.ts';
 
 type Operation = { security?: unknown[]; parameters?: { name: string }[]; responses: Record<string, unknown> };
 const doc = deskApiOpenApiDocument() as {
