@@ -21,10 +21,18 @@ export class InvocationPlan {
   dead = false;
   /** The call after which the invocation died. */
   crashedAfter?: string;
-  /** Texts this invocation sent whose outcome it had not written to the delivery records yet. */
-  unrecordedAlerts = 0;
+  /**
+   * Texts the container has sent whose outcome is not in the delivery records yet: this invocation's, and those an
+   * earlier invocation of the same container sent, failed to record and remembers (lost with it if it dies).
+   */
+  readonly unrecorded: { texts: number };
 
-  constructor(readonly fault: Fault) {}
+  constructor(
+    readonly fault: Fault,
+    unrecorded: { texts: number } = { texts: 0 },
+  ) {
+    this.unrecorded = unrecorded;
+  }
 
   /** Before a call: throws what the call should meet instead of AWS. */
   before(command: string): number {
@@ -45,24 +53,26 @@ export class InvocationPlan {
   after(command: string, n: number, input: unknown): void {
     // One text per Publish to a phone number; a delivery records' write records the outcome of the texts it names
     // (incidents are notified side by side, so one incident's write records nothing of another's texts).
-    if (command.startsWith('Publish')) this.unrecordedAlerts++;
+    if (command.startsWith('Publish')) this.unrecorded.texts++;
     if (command.startsWith('BatchWrite'))
-      this.unrecordedAlerts = Math.max(0, this.unrecordedAlerts - sentRecords(input));
+      this.unrecorded.texts = Math.max(0, this.unrecorded.texts - sentRecords(input));
     if (this.fault.kind === 'crash' && n === this.fault.afterCall && !this.dead) {
       this.dead = true;
       this.crashedAfter = command;
     }
   }
 
-  /** The alerts that may go out twice because the invocation died: published, outcome not yet in the trail. */
+  /** The texts that may go out twice because the invocation died: sent, outcome not yet in the records. */
   get crashWindowAlerts(): number {
-    return this.dead ? this.unrecordedAlerts : 0;
+    return this.dead ? this.unrecorded.texts : 0;
   }
 }
 
 /** An execution environment: its clients are built once, its plan changes with every invocation. */
 export class Container {
-  plan = new InvocationPlan({ kind: 'none' });
+  /** Lives as long as the container: a crash replaces it, and what it remembered is gone. */
+  readonly unrecorded = { texts: 0 };
+  plan = new InvocationPlan({ kind: 'none' }, this.unrecorded);
   /** While true, every SNS call fails as during a regional outage. */
   snsDown: () => boolean = () => false;
 }

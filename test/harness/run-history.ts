@@ -165,7 +165,7 @@ export async function runHistory(harness: Harness, spec: HistorySpec, name: stri
     async function invoke<R>(container: Container, fault: Fault, run: () => Promise<R>) {
       stats.invocations++;
       if (fault.kind === 'throttle') stats.throttles++;
-      container.plan = new InvocationPlan(fault);
+      container.plan = new InvocationPlan(fault, container.unrecorded);
       let result: R | undefined;
       let failed = false;
       try {
