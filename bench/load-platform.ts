@@ -33,6 +33,7 @@ const send = (message: PlatformReady | PlatformStats) => process.send?.(message)
 // Set by `npm run load -- --batching-window MS --ingest-environments N --server-threads each`, to try settings.
 const { LOAD_BATCHING_WINDOW_MS: window, LOAD_INGEST_ENVIRONMENTS: ingest, LOAD_SERVER_THREADS: threads } = process.env;
 const platform = await startPlatform({
+  deskApiPort: 0,
   apiPort: 0,
   logLevel: 'ERROR',
   ...(window ? { batchingWindowMs: Number(window) } : {}),

@@ -14,7 +14,8 @@ import {
 import { startPlatform } from './platform.ts';
 import { paint } from './terminal.ts';
 
-const HELP = `sanwang local mode — the real rules and notify handlers on local DynamoDB, Kinesis and SNS/SQS servers.
+const HELP = `sanwang local mode — the real handlers (ingest, rules, notify, sweep, desk-api) on local DynamoDB, Kinesis
+and SQS servers, with a stand-in for SNS's SMS.
 
 Usage: npm start [-- options]
 
@@ -22,9 +23,10 @@ Usage: npm start [-- options]
   --exit                 stop after the demo instead of waiting for Ctrl-C (for scripts and CI)
   --dynamodb-port N      port of the DynamoDB server (dynalite)      default: a free port
   --kinesis-port N       port of the Kinesis server (kinesalite)     default: a free port
-  --sns-port N           port of the SNS/SQS server (fauxqs)         default: a free port
+  --sns-port N           port of the SQS server (fauxqs)             default: a free port
   --api-port N           port of the ingest API                      default: 8787 (0: a free port)
-  --desks FILE           duty desks and their filters                default: config/desks.json
+  --desk-api-port N      port of the duty-desk API                   default: 8788 (0: a free port)
+  --desks FILE           duty desks, officers and rosters            default: config/desks.json
   --time-zone TZ         zone for night hours and SMS times          default: Asia/Shanghai
   --verbose              show the handlers' own JSON logs (Powertools, personal data masked)
   -h, --help             this text
@@ -41,6 +43,7 @@ function parseOptions() {
         'kinesis-port': { type: 'string' },
         'sns-port': { type: 'string' },
         'api-port': { type: 'string' },
+        'desk-api-port': { type: 'string' },
         desks: { type: 'string' },
         'time-zone': { type: 'string', default: 'Asia/Shanghai' },
         verbose: { type: 'boolean', default: false },
@@ -61,7 +64,10 @@ if (values.help) {
   process.exit(0);
 }
 
-function port(name: 'dynamodb-port' | 'kinesis-port' | 'sns-port' | 'api-port', fallback = 0): number {
+function port(
+  name: 'dynamodb-port' | 'kinesis-port' | 'sns-port' | 'api-port' | 'desk-api-port',
+  fallback = 0,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -84,6 +90,7 @@ const platform = await startPlatform({
   kinesisPort: port('kinesis-port'),
   snsPort: port('sns-port'),
   apiPort: port('api-port', 8787),
+  deskApiPort: port('desk-api-port', 8788),
   ...(values.desks ? { desksFile: values.desks } : {}),
   timeZone,
   logLevel: values.verbose ? 'INFO' : values['no-demo'] ? 'WARN' : 'ERROR',

@@ -174,7 +174,7 @@ describe('npm start and its state file', () => {
   it('writes its file while it runs and removes it on SIGTERM', { timeout: 180_000 }, async () => {
     const cwd = folder();
     symlinkSync(join(ROOT, 'config'), join(cwd, 'config'));
-    const child = start(cwd, '--no-demo', '--api-port', '0');
+    const child = start(cwd, '--no-demo', '--api-port', '0', '--desk-api-port', '0');
     const code = exited(child);
     let output = '';
     child.stdout.on('data', (chunk) => {

@@ -19,7 +19,13 @@ let integrationsFile: string;
 beforeAll(async () => {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
   integrationsFile = join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json');
-  platform = await startPlatform({ apiPort: 0, logLevel: 'SILENT', batchingWindowMs: 50, integrationsFile });
+  platform = await startPlatform({
+    deskApiPort: 0,
+    apiPort: 0,
+    logLevel: 'SILENT',
+    batchingWindowMs: 50,
+    integrationsFile,
+  });
   url = platform.apiUrl;
   const demo = platform.integrations[0]!;
   integration = { id: demo.id, secret: demo.secrets[0]! };

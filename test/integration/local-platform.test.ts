@@ -19,6 +19,7 @@ afterEach(async () => {
 async function run(options: PlatformOptions, camera: string) {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
   platform = await startPlatform({
+    deskApiPort: 0,
     apiPort: 0,
     logLevel: 'SILENT',
     integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),

@@ -32,6 +32,7 @@ const context = localLambdaContext({ functionName: 'sanwang-rules' });
 beforeAll(async () => {
   vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
   platform = await startPlatform({
+    deskApiPort: 0,
     apiPort: 0,
     integrationsFile: join(mkdtempSync(join(tmpdir(), 'sanwang-')), 'integrations.json'),
     logLevel: 'SILENT',

@@ -19,6 +19,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sanwang-'));
   folder = join(dir, 'failed-batches');
   platform = await startPlatform({
+    deskApiPort: 0,
     apiPort: 0,
     logLevel: 'SILENT',
     integrationsFile: join(dir, 'integrations.json'),
