@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { NOTIFY_LOG_LINES } from '../shared/app/alert-notifier.ts';
 import { alertSweep, notifyEventSource, rulesEventSource } from '../shared/event-source-settings.ts';
 import { functionSettings as limits } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
@@ -16,6 +17,7 @@ import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
 import { HeartbeatAlarm } from './heartbeat-alarm.ts';
 import { IngestAlarms } from './ingest-alarms.ts';
 import { IngestApi } from './ingest-api.ts';
+import { LogAlarm } from './log-alarm.ts';
 import { QuarantineDestination } from './quarantine-destination.ts';
 import { StreamConsumerAlarms } from './stream-consumer-alarms.ts';
 import { grantIndexQuery, grantItems } from './table-grants.ts';
@@ -230,6 +232,25 @@ export class FunctionsStack extends Stack {
       eventSourceMappingId: incidentSource.eventSourceMappingId,
       action: alarmAction,
       failureQueue: data.notifyFailureQueue,
+    });
+    // What the notifier survives but an operator must hear of.
+    new LogAlarm(this, 'UnroutedAlertSteps', {
+      logGroup: this.notify.logGroup,
+      message: NOTIFY_LOG_LINES.unrouted,
+      metricName: 'UnroutedAlertSteps',
+      threshold: 1,
+      action: alarmAction,
+      description:
+        'An alert step reached nobody: no desk covers its place at that level (desks not imported after a deploy, or a place outside every jurisdiction). Import the desks: npx sanwang desks import FILE --table NAME.',
+    });
+    new LogAlarm(this, 'SmsSendFailures', {
+      logGroup: this.notify.logGroup,
+      message: NOTIFY_LOG_LINES.sendFailed,
+      metricName: 'SmsSendFailures',
+      threshold: 10,
+      action: alarmAction,
+      description:
+        'Ten or more texts failed in 5 minutes (SMS spending limit, sandbox, throttling, an outage): the steps stay pending and the sweep retries them every minute; check the SNS SMS delivery logs and limits.',
     });
   }
 }

@@ -36,12 +36,14 @@ export interface FunctionSettings {
 export class HandlerFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
     // Not under the data key: CloudWatch Logs already encrypts at rest, the shared logger masks personal data
     // (shared/adapters/logger.ts), and a CMK here would need a logs.<region> grant in the data key's policy.
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.functionSettings.logRetention });
+    this.logGroup = logGroup;
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every group): write access to this one group only.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

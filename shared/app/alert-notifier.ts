@@ -44,6 +44,12 @@ export interface NotifySummary {
   unrecorded: number;
 }
 
+/** Log lines an operator is alarmed on (infra/log-alarm.ts counts them by their message). */
+export const NOTIFY_LOG_LINES = {
+  unrouted: 'alert step has nobody to tell: no desk covers its place at that level',
+  sendFailed: 'alert send failed; the step stays pending for the sweep',
+} as const;
+
 /** Texts this function sent and may not have recorded yet, remembered across invocations. */
 const REMEMBER_SENT = 10_000;
 
@@ -123,7 +129,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       // The people on duty when the step was taken: a retry after a change of shift reaches the same people.
       const recipients = stepRecipients(step, incident, desks, new Date(step.at), deps.timeZone);
       if (recipients.length === 0) {
-        deps.log.warn('alert step has nobody to tell: no desk covers its place at that level', {
+        deps.log.warn(NOTIFY_LOG_LINES.unrouted, {
           incidentId,
           alertSeq: step.seq,
           kind: step.kind,
@@ -175,7 +181,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         } else {
           deliveries.push({ ...delivery(incident, p, 'failed', now, attempts), error: scrubText(result.error), at });
           summary.failed++;
-          deps.log.warn('alert send failed; the step stays pending for the sweep', {
+          deps.log.warn(NOTIFY_LOG_LINES.sendFailed, {
             incidentId,
             alertSeq: p.step.seq,
             recipient: p.recipient.key,

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatAlarm } from '../../infra/heartbeat-alarm.ts';
+import { NOTIFY_LOG_LINES } from '../../shared/app/alert-notifier.ts';
 import { testApp } from './test-app.ts';
 
 const byDefault = testApp();
@@ -197,4 +198,37 @@ describe('ops topic subscriptions', () => {
     expect(() => testApp({ opsHttps: 'http://pager.example.cn' })).toThrow(/opsHttps\.0: must be an https:/);
     expect(() => testApp({ opsSms: '13800138001' })).toThrow(/opsSms\.0: must be a phone number/);
   });
+});
+
+describe('alarms on what the notifier survives', () => {
+  const notifyLogGroup = () => {
+    const groups = Object.entries(functions.findResources('AWS::Logs::LogGroup')).filter(([id]) =>
+      id.startsWith('Notify'),
+    );
+    expect(groups).toHaveLength(1);
+    return groups[0]![0];
+  };
+
+  it.each([
+    ['UnroutedAlertSteps', NOTIFY_LOG_LINES.unrouted, 1],
+    ['SmsSendFailures', NOTIFY_LOG_LINES.sendFailed, 10],
+  ])(
+    'counts the %s log lines of the notify function and alarms at %s in five minutes',
+    (metric, message, threshold) => {
+      functions.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: { Ref: notifyLogGroup() },
+        FilterPattern: `{ $.message = "${message}" }`,
+        MetricTransformations: [Match.objectLike({ MetricNamespace: 'sanwang', MetricName: metric, MetricValue: '1' })],
+      });
+      functions.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'sanwang',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    },
+  );
 });

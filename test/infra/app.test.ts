@@ -285,14 +285,14 @@ describe('SanwangFunctions', () => {
     ]);
   });
 
-  it('raises alarms to the ops topic for lag, errors, throttles and given-up records', () => {
+  it('raises alarms to the ops topic for lag, errors, throttles, given-up records, unrouted steps and failing texts', () => {
     // 12 for the two stream consumers (rules also has Stalled), 3 for the ingest path (see ingest-api.test.ts), 1
-    // heartbeat of the sweep.
-    functions.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    // heartbeat of the sweep, 2 on the notifier's log lines (alarms.test.ts).
+    functions.resourceCountIs('AWS::CloudWatch::Alarm', 18);
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') }] },
-      16,
+      18,
     );
     functions.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
