@@ -26,7 +26,7 @@ export const DEFAULT_EVENT_TIME_POLICY: EventTimePolicy = {
 /**
  * Why an event's time cannot be accepted at all, or undefined. Never quotes the submitted time: it says by how
  * much it is off and what is allowed.
- * @example occurredAtIssue(Date.parse('2999-01-01T00:00:00Z'), Date.now(), DEFAULT_EVENT_TIME_POLICY)
+ * @example occurredAtIssue(Date.parse('2999-01-01T00:00:00Z'), Date.parse('2026-11-25T02:05:00+08:00'), DEFAULT_EVENT_TIME_POLICY)
  *   // { path: 'occurredAt', message: 'is … ahead of the time sanwang received it; …' }
  */
 export function occurredAtIssue(
