@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient, QueryCommand as LowQuery } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { createLocalAwsClients, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-clients.ts';
 import { ensureTable } from '../local/provision.ts';
@@ -19,23 +17,11 @@ import { DutyDeskList } from '../shared/domain/duty-desks.ts';
 import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
 import { DEFAULT_LIFECYCLE_POLICY } from '../shared/domain/lifecycle-policy.ts';
 import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
-import { PENDING_ALERT_PARTITION, tableDesign } from '../shared/table-design.ts';
+import { pendingItems } from '../test/harness/run-history.ts';
+import { counted, localDocumentClient } from './counted-clients.ts';
 
 const silent = { info() {}, warn() {} };
 const NOW = new Date('2026-11-24T18:30:00Z');
-
-/** Calls by command, counted where the SDK sends them. */
-function counted<C extends { middlewareStack: unknown }>(client: C, calls: Map<string, number>): C {
-  (client.middlewareStack as { add(m: unknown, o: { step: 'initialize'; name: string }): void }).add(
-    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      const name = (context.commandName ?? '?').replace(/Command$/, '');
-      calls.set(name, (calls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCount' },
-  );
-  return client;
-}
 
 export interface CallCount {
   scenario: string;
@@ -65,17 +51,7 @@ export async function countCalls(batches: {
       const tableName = `bench-${++tables}`;
       await ensureTable(clients, tableName);
       const calls = new Map<string, number>();
-      const client = counted(
-        DynamoDBDocumentClient.from(
-          new DynamoDBClient({
-            region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
-            endpoint: servers.endpoints.dynamodb,
-          }),
-          { marshallOptions: { removeUndefinedValues: true } },
-        ),
-        calls,
-      );
+      const client = localDocumentClient(servers.endpoints.dynamodb, calls);
       const process = createRulesProcessor({
         incidents: new DynamoIncidentStore({ client, tableName, now: () => NOW }),
         quarantine: new DynamoQuarantineStore({ client, tableName, retentionDays: 30, now: () => NOW }),
@@ -154,7 +130,7 @@ export async function countCalls(batches: {
       now: () => NOW,
       log: silent,
     });
-    const pending = await pendingImages(clients.dynamodb, distinct.tableName);
+    const pending = await pendingItems(clients.dynamodb, distinct.tableName);
     let sent = 0;
     for (let i = 0; i < pending.length; i += 10) {
       const records = pending.slice(i, i + 10).map((image, j) => ({
@@ -183,27 +159,6 @@ function firstIncidentId(event: KinesisStreamEvent): string {
   const first = JSON.parse(Buffer.from(event.Records[0]!.kinesis.data, 'base64').toString('utf8'));
   // The storm's events are intrusions from one camera in the 02:00 window.
   return `sky.intrusion|${first.place.county}/${first.source.id}|20261124T1800`;
-}
-
-async function pendingImages(dynamodb: DynamoDBClient, tableName: string) {
-  const index = tableDesign.indexes.pendingAlerts;
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new LowQuery({
-        TableName: tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :p',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':p': { S: PENDING_ALERT_PARTITION } },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 /** An item's size as DynamoDB counts it (names and values; binary by its bytes), near enough for write units. */

@@ -13,6 +13,7 @@ import { DEFAULT_EVENT_TIME_POLICY } from '../shared/domain/event-time.ts';
 import { DEFAULT_LIFECYCLE_POLICY } from '../shared/domain/lifecycle-policy.ts';
 import { ALARM_RULES } from '../shared/domain/rule-registry.ts';
 import { kinesisEvent } from './batches.ts';
+import { localDocumentClient } from './counted-clients.ts';
 
 const silent = { info() {}, warn() {} };
 const T0 = Date.parse('2026-11-25T02:00:00+08:00');
@@ -76,17 +77,7 @@ export async function measureSweeps(cases: readonly { open: number; due: number 
       // Just after the `due`-th incident's sign deadline (all SOS: the same minutes after their first event).
       const [soonest] = await new DynamoDueClocks({ client, tableName }).due(new Date(T0 + 86_400_000), 1);
       const now = new Date(Date.parse(soonest!.nextDueAt!) + (due - 1) * 1000 + 500);
-      const countedClient = counted(
-        DynamoDBDocumentClient.from(
-          new DynamoDBClient({
-            region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
-            endpoint: servers.endpoints.dynamodb,
-          }),
-          { marshallOptions: { removeUndefinedValues: true } },
-        ),
-        calls,
-      );
+      const countedClient = localDocumentClient(servers.endpoints.dynamodb, calls);
       const sweep = createSweeper({
         pending: { overdue: async () => [], redrive: async () => false },
         clocks: {
@@ -114,17 +105,4 @@ export async function measureSweeps(cases: readonly { open: number; due: number 
     await servers.stop();
   }
   return figures;
-}
-
-/** Calls by command, counted where the SDK sends them. */
-function counted<C extends { middlewareStack: unknown }>(client: C, calls: Map<string, number>): C {
-  (client.middlewareStack as { add(m: unknown, o: { step: 'initialize'; name: string }): void }).add(
-    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      const name = (context.commandName ?? '?').replace(/Command$/, '');
-      calls.set(name, (calls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'sweepBenchCount' },
-  );
-  return client;
 }

@@ -369,7 +369,8 @@ function lambdaRecord(shardId: string, r: KinesisRecord): KinesisStreamRecord {
 
 type Item = Record<string, AttributeValue>;
 
-async function pendingItems(dynamodb: DynamoDBClient, tableName: string): Promise<Item[]> {
+/** Every incident item on the pending-alerts index, as stored (the images its stream records carry). */
+export async function pendingItems(dynamodb: DynamoDBClient, tableName: string): Promise<Item[]> {
   const index = tableDesign.indexes.pendingAlerts;
   const items: Item[] = [];
   let start: Item | undefined;
