@@ -300,18 +300,15 @@ async function post(platform: Platform, path: string, contentType: string, body:
   return { accepted: summary.accepted ?? 0, line: `HTTP ${status}, ${parts.join(', ')}` };
 }
 
+/** The county's incidents, every page of the by-county index, as the audit reads them. */
 async function countyIncidents(platform: Platform, county: string): Promise<Incident[]> {
-  const { byCounty } = tableDesign.indexes;
-  const out = await platform.clients.documents.send(
-    new QueryCommand({
-      TableName: platform.resources.tableName,
-      IndexName: byCounty.name,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byCounty.partitionKey },
-      ExpressionAttributeValues: { ':pk': `COUNTY#${county}` },
-    }),
-  );
-  return (out.Items ?? []) as Incident[];
+  const store = new DynamoIncidentStore({
+    client: platform.clients.documents,
+    tableName: platform.resources.tableName,
+  });
+  const incidents: Incident[] = [];
+  for await (const incident of store.county(county)) incidents.push(incident);
+  return incidents;
 }
 
 async function quarantined(platform: Platform, now: Date): Promise<Record<string, unknown>[]> {

@@ -75,11 +75,7 @@ export class DynamoIncidentStore implements IncidentStore, IncidentRecords, Inci
         ConsistentRead: true,
       }),
     );
-    const item = out.Item;
-    if (!item || typeof item.claimOf === 'string') return undefined;
-    if (typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(this.#now().getTime() / 1000))
-      return undefined;
-    return IncidentSchema.parse(item);
+    return out.Item ? incidentFromItem(out.Item, Math.floor(this.#now().getTime() / 1000)) : undefined;
   }
 
   /** Every incident of a county, oldest first, page by page from the `by-county` index (never a Scan). */

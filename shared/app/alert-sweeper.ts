@@ -51,27 +51,18 @@ export function createSweeper(deps: SweeperDeps) {
   const limit = deps.limit ?? defaults.limit;
   const concurrency = deps.concurrency ?? defaults.concurrency;
   const clocks = deps.clocks;
-  const commands = clocks && {
-    records: clocks.incidents,
-    policy: clocks.policy,
-    now: deps.now,
-    ...(deps.newToken ? { newToken: deps.newToken } : {}),
-  };
-  return async function sweep(): Promise<SweepSummary> {
-    const now = deps.now();
-    const summary: SweepSummary = {
-      due: 0,
-      ticked: 0,
-      unchanged: 0,
-      overdue: 0,
-      redriven: 0,
-      settled: 0,
-      failed: 0,
+
+  /** Each due incident through the state machine, on its version: a second sweep finds nothing due. */
+  async function tickDue(c: NonNullable<SweeperDeps['clocks']>, now: Date, summary: SweepSummary) {
+    const commands = {
+      records: c.incidents,
+      policy: c.policy,
+      now: deps.now,
+      ...(deps.newToken ? { newToken: deps.newToken } : {}),
     };
-    const due = clocks && commands ? await clocks.dueClocks.due(now, limit) : [];
+    const due = await c.dueClocks.due(now, limit);
     summary.due = due.length;
     await eachLimited(due, concurrency, async (incident) => {
-      if (!commands) return;
       try {
         const result = await applyCommand(
           commands,
@@ -90,6 +81,20 @@ export function createSweeper(deps: SweeperDeps) {
         });
       }
     });
+  }
+
+  return async function sweep(): Promise<SweepSummary> {
+    const now = deps.now();
+    const summary: SweepSummary = {
+      due: 0,
+      ticked: 0,
+      unchanged: 0,
+      overdue: 0,
+      redriven: 0,
+      settled: 0,
+      failed: 0,
+    };
+    if (clocks) await tickDue(clocks, now, summary);
 
     const overdue = await deps.pending.overdue(new Date(now.getTime() - minAgeMs), limit);
     summary.overdue = overdue.length;
