@@ -1,16 +1,16 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { functionSettings } from '../shared/function-settings.ts';
 import { tableDesign } from '../shared/table-design.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
+import { throttledHttpApi } from './http-api.ts';
 import { grantIndexQuery, grantItems } from './table-grants.ts';
 
 /**
@@ -142,21 +142,18 @@ export class DeskApi extends Construct {
     grantIndexQuery(fn, props.table, [tableDesign.indexes.byCounty.name]);
     props.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.functionSettings.logRetention });
-    this.api = new apigwv2.HttpApi(this, 'Api', {
+    ({
+      api: this.api,
+      stage: this.stage,
+      accessLogs: this.accessLogs,
+    } = throttledHttpApi(this, {
       apiName: 'sanwang-desk-api',
       description: 'sanwang duty-desk API for officers (JWT from the officers user pool)',
-      createDefaultStage: false,
-    });
-    this.stage = this.api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
-      },
-    });
+      rateLimit: props.rateLimit,
+      burstLimit: props.burstLimit,
+      logRetention: props.functionSettings.logRetention,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+    }));
 
     const integration = new HttpLambdaIntegration('DeskApi', fn, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,

@@ -1,16 +1,16 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functionSettings as limits } from '../shared/function-settings.ts';
 import { type FunctionSettings, HandlerFunction } from './handler-function.ts';
+import { throttledHttpApi } from './http-api.ts';
 import { grantItems } from './table-grants.ts';
 
 /** Largest request body the ingest function accepts (its `MAX_BODY_BYTES`): 1 MiB. */
@@ -102,23 +102,18 @@ export class IngestApi extends Construct {
     // GenerateDataKey/Encrypt for encrypted PutRecords and table writes, Decrypt for table reads and the secret.
     props.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.functionSettings.logRetention });
-
-    // The default stage is added by hand: HttpApi's own default stage takes neither throttling nor access logs.
-    this.api = new apigwv2.HttpApi(this, 'Api', {
+    ({
+      api: this.api,
+      stage: this.stage,
+      accessLogs: this.accessLogs,
+    } = throttledHttpApi(this, {
       apiName: 'sanwang-ingest',
       description: 'sanwang ingest API for integrations (HMAC-signed requests)',
-      createDefaultStage: false,
-    });
-    this.stage = this.api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
-      },
-    });
+      rateLimit: props.rateLimit,
+      burstLimit: props.burstLimit,
+      logRetention: props.functionSettings.logRetention,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+    }));
 
     const integration = new HttpLambdaIntegration('Ingest', fn, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,

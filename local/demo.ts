@@ -9,7 +9,6 @@ import type { Incident } from '../shared/domain/incident.ts';
 import { localTime } from '../shared/domain/local-time.ts';
 import { maskName } from '../shared/domain/personal-data-masking.ts';
 import { severityLabel } from '../shared/domain/severity.ts';
-import { tableDesign } from '../shared/table-design.ts';
 import { nightShift } from './demo-scenario.ts';
 import { DEMO_INTEGRATION_ID } from './local-integrations.ts';
 import type { Platform } from './platform.ts';
