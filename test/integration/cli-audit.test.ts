@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalAwsClients, type LocalAwsClients } from '../../local/aws-clients.ts';
-import type { LocalApiState } from '../../local/local-integrations.ts';
-import { ensureTable } from '../../local/provision.ts';
-import { startServer } from '../../local/server-worker.ts';
+import type { LocalAwsClients } from '../../local/aws-clients.ts';
 import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
 import { DynamoIncidentStore } from '../../shared/adapters/incident-store.ts';
 import { DutyDeskList } from '../../shared/domain/duty-desks.ts';
@@ -16,24 +10,19 @@ import type { Incident } from '../../shared/domain/incident.ts';
 import { planIncidents } from '../../shared/domain/incident-plan.ts';
 import { planContext } from '../unit/domain/incident-table.ts';
 import { sightings } from '../unit/domain/sightings.ts';
+import { CLI_TIMEOUT, ROOT, startCliTable } from './cli-table.ts';
 
 // `npx sanwang audit verify` as an operator runs it: a subprocess against a DynamoDB server this test starts, found
 // through the state file a running `npm start` writes.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/sanwang.mjs');
-const CLI_TIMEOUT = 60_000;
 const TABLE = 'sanwang';
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let cli: Awaited<ReturnType<typeof startCliTable>>;
 let clients: LocalAwsClients;
-let cwd: string;
 const incidents: Incident[] = [];
 
 beforeAll(async () => {
-  server = await startServer('dynamodb', '127.0.0.1', 0);
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  clients = createLocalAwsClients({ dynamodb: endpoint, kinesis: endpoint, sns: endpoint, sqs: endpoint });
-  await ensureTable(clients, TABLE);
+  cli = await startCliTable(TABLE);
+  clients = cli.clients;
   const desks = DutyDeskList.parse(JSON.parse(readFileSync(join(ROOT, 'config/desks.json'), 'utf8')));
   await new DynamoDeskDirectory({ client: clients.documents, tableName: TABLE }).replace(desks);
   // Two incidents as the rules open them, each with the first entry of its log.
@@ -45,29 +34,13 @@ beforeAll(async () => {
     expect(await store.save(change)).toBe('saved');
     incidents.push(change.after);
   }
-  cwd = mkdtempSync(join(tmpdir(), 'sanwang-audit-cli-'));
-  mkdirSync(join(cwd, '.sanwang'));
-  const state: Partial<LocalApiState> = {
-    url: 'http://127.0.0.1:1',
-    dynamodb: endpoint,
-    table: TABLE,
-    pid: process.pid,
-  };
-  writeFileSync(join(cwd, '.sanwang/local-api.json'), JSON.stringify(state));
 }, CLI_TIMEOUT);
 
 afterAll(async () => {
-  clients?.destroy();
-  await server?.close();
+  await cli?.close();
 });
 
-function sanwang(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const sanwang = (...args: string[]) => cli.run(args);
 
 describe('npx sanwang audit verify', () => {
   it('says every chain is intact, for all incidents and for one by its code', {

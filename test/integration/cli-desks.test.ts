@@ -1,67 +1,30 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalAwsClients, type LocalAwsClients } from '../../local/aws-clients.ts';
-import type { LocalApiState } from '../../local/local-integrations.ts';
-import { ensureTable } from '../../local/provision.ts';
-import { startServer } from '../../local/server-worker.ts';
+import type { LocalAwsClients } from '../../local/aws-clients.ts';
 import { DynamoDeskDirectory } from '../../shared/adapters/desk-directory.ts';
 import { type DutyDeskInput, DutyDeskList } from '../../shared/domain/duty-desks.ts';
+import { CLI_TIMEOUT, ROOT, startCliTable } from './cli-table.ts';
 
 // `npx sanwang desks` as an operator runs it: a subprocess in a folder of its own, against a DynamoDB server this
 // test starts, found through the state file a running `npm start` writes.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/sanwang.mjs');
 const DEMO_DESKS = join(ROOT, 'config/desks.json');
-// Each subprocess loads tsx and compiles TypeScript: seconds on a busy 2-core machine.
-const CLI_TIMEOUT = 60_000;
 const TABLE = 'sanwang';
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let cli: Awaited<ReturnType<typeof startCliTable>>;
 let clients: LocalAwsClients;
 let cwd: string;
 
 beforeAll(async () => {
-  server = await startServer('dynamodb', '127.0.0.1', 0);
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  clients = createLocalAwsClients({ dynamodb: endpoint, kinesis: endpoint, sns: endpoint, sqs: endpoint });
-  await ensureTable(clients, TABLE);
-  cwd = mkdtempSync(join(tmpdir(), 'sanwang-desks-cli-'));
-  mkdirSync(join(cwd, '.sanwang'));
-  const state: Partial<LocalApiState> = {
-    url: 'http://127.0.0.1:1',
-    dynamodb: endpoint,
-    table: TABLE,
-    pid: process.pid,
-  };
-  writeFileSync(join(cwd, '.sanwang/local-api.json'), JSON.stringify(state));
+  cli = await startCliTable(TABLE);
+  ({ clients, cwd } = cli);
 });
 
 afterAll(async () => {
-  clients?.destroy();
-  await server?.close();
+  await cli?.close();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sanwang(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...process.env, TIME_ZONE: '' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const sanwang = (...args: string[]) => cli.run(args, { TIME_ZONE: '' });
 
 const demo = JSON.parse(readFileSync(DEMO_DESKS, 'utf8')) as DutyDeskInput[];
 /** Every name and mobile of the demo desks as the file holds them, and as digits alone. */
